@@ -1,0 +1,169 @@
+"""Load and validate the task catalog (``tasks_catalog/*.yaml``).
+
+A task is data: prompt messages (templates filled from each case's ``inputs``), optional follow-up user
+turns for multi-turn work, cases with targets and a reference answer, a grader spec, and limits.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from costbench.errors import CatalogError, did_you_mean
+
+Message = dict[str, str]
+
+
+class GraderSpec(BaseModel):
+    """Which grader scores a case, with its arguments."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str
+    args: dict[str, Any] = {}
+
+
+class PromptMessage(BaseModel):
+    """One message template; ``{name}`` placeholders are filled from the case's inputs."""
+
+    model_config = ConfigDict(extra="forbid")
+    role: Literal["system", "user", "assistant"]
+    content: str
+
+
+class Case(BaseModel):
+    """One graded instance of a task."""
+
+    model_config = ConfigDict(extra="forbid")
+    id: str
+    inputs: dict[str, Any] = {}
+    target: Any = None
+    """What the grader compares against (string, number, dict, list …)."""
+    reference: str | None = None
+    """A correct final answer as a model would write it; the emulator answers with it. Defaults to ``target``."""
+    turn_references: list[str] = []
+    """Answers for the intermediate turns of a multi-turn task (the emulator uses them)."""
+
+    def reference_text(self) -> str:
+        """The reference answer as text."""
+        if self.reference is not None:
+            return self.reference
+        return "" if self.target is None else str(self.target)
+
+
+class Task(BaseModel):
+    """One task of the catalog."""
+
+    model_config = ConfigDict(extra="forbid")
+    id: str
+    version: int
+    category: str
+    description: str
+    messages: list[PromptMessage]
+    turns: list[str] = []
+    """Follow-up user messages (templates) sent after each assistant answer: the conversation grows."""
+    cases: list[Case]
+    grader: GraderSpec
+    max_output_tokens: int
+    cache_breakpoints: list[int] = []
+    """Indices into ``messages`` after which providers with explicit caching place a cache breakpoint."""
+    tags: list[str] = []
+
+    @property
+    def key(self) -> str:
+        """``id@version``: results are always reported per task version."""
+        return f"{self.id}@{self.version}"
+
+    def render(self, case: Case) -> list[Message]:
+        """The first request's messages for ``case``, placeholders filled."""
+        return [{"role": m.role, "content": _fill(m.content, case.inputs)} for m in self.messages]
+
+    def followups(self, case: Case) -> list[str]:
+        """The follow-up user messages for ``case`` (empty for single-turn tasks)."""
+        return [_fill(t, case.inputs) for t in self.turns]
+
+    @property
+    def calls_per_case(self) -> int:
+        """Requests one case needs: one per turn."""
+        return 1 + len(self.turns)
+
+
+def _fill(template: str, inputs: dict[str, Any]) -> str:
+    out = template
+    for name, value in inputs.items():
+        out = out.replace("{" + name + "}", str(value))
+    return out
+
+
+def case_key(messages: list[Message]) -> str:
+    """A stable key of a conversation: a hash of its first user message (same for every turn)."""
+    first_user = next((m["content"] for m in messages if m.get("role") == "user"), "")
+    return hashlib.sha256(first_user.encode()).hexdigest()[:24]
+
+
+@dataclass
+class Catalog:
+    """All tasks, by id, plus a content hash that identifies this catalog version."""
+
+    tasks: dict[str, Task]
+    version: str
+    _by_key: dict[str, tuple[Task, Case]] = field(default_factory=dict, repr=False)
+
+    def __iter__(self) -> Iterator[Task]:
+        return iter(self.tasks[k] for k in sorted(self.tasks))
+
+    def get(self, task_id: str) -> Task:
+        """The task ``task_id``; unknown ids get a "did you mean"."""
+        try:
+            return self.tasks[task_id]
+        except KeyError:
+            raise CatalogError(
+                f"Unknown task {task_id!r}.{did_you_mean(task_id, self.tasks)}"
+            ) from None
+
+    def find_case(self, messages: list[Message]) -> tuple[Task, Case] | None:
+        """The (task, case) whose conversation starts like ``messages``, if any."""
+        if not self._by_key:
+            for task in self:
+                for case in task.cases:
+                    self._by_key[case_key(task.render(case))] = (task, case)
+        return self._by_key.get(case_key(messages))
+
+
+def load_task(path: Path) -> Task:
+    """Parse and validate one task file; errors name the file and field."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise CatalogError(f"{path}: not valid YAML: {exc}") from None
+    if not isinstance(data, dict):
+        raise CatalogError(f"{path}: a task file must be a mapping with id, version, cases, grader …")
+    try:
+        task = Task.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(str(p) for p in err["loc"])
+        raise CatalogError(f"{path}: field {where!r}: {err['msg']}") from None
+    if task.id != path.stem:
+        raise CatalogError(f"{path}: id {task.id!r} must match the file name {path.stem!r}")
+    return task
+
+
+def load_catalog(directory: str | Path) -> Catalog:
+    """Load every ``*.yaml`` task in ``directory``."""
+    root = Path(directory)
+    files = sorted(root.glob("*.yaml"))
+    if not files:
+        raise CatalogError(f"{root}: no task files (*.yaml) found; point catalog_dir at tasks_catalog/")
+    digest = hashlib.sha256()
+    tasks: dict[str, Task] = {}
+    for path in files:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+        task = load_task(path)
+        tasks[task.id] = task
+    return Catalog(tasks=tasks, version=digest.hexdigest()[:12])
