@@ -1,0 +1,43 @@
+# costbench: `make demo` and `make test` set everything up themselves (virtualenv + pinned dependencies).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+# No internet here: analytics and telemetry off for every tool that has them.
+export GX_ANALYTICS_ENABLED := false
+export DO_NOT_TRACK := 1
+export PREFECT_SERVER_ANALYTICS_ENABLED := false
+export PREFECT_UI_ENABLED := false
+export PREFECT_HOME ?= $(CURDIR)/var/prefect
+
+.PHONY: help setup demo test bench lock clean browser
+
+help: ## list the targets
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+$(STAMP): requirements.lock pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
+	touch $(STAMP)
+
+setup: $(STAMP) ## create .venv and install the pinned dependencies
+
+browser: ## install Debian's headless Chromium for the browser tests if it is missing
+	scripts/ensure-chromium
+
+demo: setup ## replay 14 nights against the local emulator and render site/index.html
+	$(BIN)/costbench demo
+
+test: setup browser ## run all tests (offline, against the emulator)
+	$(BIN)/pytest
+
+bench: setup ## run the benchmarks in bench/ (they print ratios against baselines)
+	for script in bench/*.py; do $(BIN)/python $$script || exit 1; done
+
+lock: ## re-resolve requirements.in into requirements.lock
+	rm -rf .venv-lock && $(PYTHON) -m venv .venv-lock && .venv-lock/bin/pip install --quiet -r requirements.in
+	.venv-lock/bin/pip freeze --exclude-editable > requirements.lock && rm -rf .venv-lock
+
+clean: ## remove generated data (var/, site/)
+	rm -rf var site

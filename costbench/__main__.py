@@ -1,0 +1,5 @@
+"""``python -m costbench`` runs the CLI."""
+
+from costbench.cli import main
+
+main()

@@ -1,0 +1,245 @@
+"""One provider call over HTTP: reservation, intent log, send with retries, parse, outcome.
+
+``ProviderClient`` holds one ``httpx2.AsyncClient`` per provider (httpx2 is httpx's maintained
+continuation with the same API), the provider's concurrency semaphore and rate limiter.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import time
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import httpx2
+
+from costbench import journal
+from costbench.budget import Budget
+from costbench.catalog import Task
+from costbench.config import Config, ModelRef, Provider, api_key
+from costbench.errors import ProviderError, UsageError
+from costbench.providers import get_adapter
+from costbench.providers.base import Adapter, Completion, HttpRequest
+from costbench.ratelimit import RateLimiter
+
+if TYPE_CHECKING:
+    from costbench.pricing import Pricer
+    from costbench.runner import Attempt
+
+# Where each dialect lives on the emulator: {emulator}/<prefix><the real API's base path>.
+EMULATOR_PATHS = {
+    "openai_chat": "/openai/v1",
+    "openai_responses": "/openai/v1",
+    "anthropic": "/anthropic/v1",
+    "gemini": "/google/v1beta",
+    "deepseek": "/deepseek",
+    "mistral": "/mistral/v1",
+    "xai": "/xai/v1",
+    "openrouter": "/openrouter/api/v1",
+}
+
+
+@dataclass
+class CallContext:
+    """Run-wide state every call needs."""
+
+    run_id: str
+    run_at: datetime
+    started: float
+    budget: Budget
+    shard: str
+    cfg: Config
+    emulated_clock: bool = False
+
+    def now(self) -> datetime:
+        """The call's timestamp: the run's time plus the wall time elapsed since it started."""
+        return self.run_at + timedelta(seconds=time.monotonic() - self.started)
+
+
+@dataclass
+class CallOutcome:
+    """The result of one call after retries."""
+
+    call_id: str
+    provider: Provider
+    provider_name: str
+    request: HttpRequest
+    requested_at: datetime
+    attempts: int
+    latency_ms: int
+    completion: Completion | None
+    error: ProviderError | None
+    cost_usd: Decimal
+    raw_text: str | None = None
+    """The response body exactly as received (a stream: a JSON array of its event payloads)."""
+
+    def record(self, att: Attempt, turn: int, last: int) -> dict[str, Any]:
+        """The landing-journal line of this call."""
+        comp = self.completion
+        return {
+            "call_id": self.call_id, "run_id": "", "shard": "",
+            "provider": att.model.provider, "model": att.model.model, "dialect": self.provider.dialect,
+            "task_id": att.task.id, "task_version": att.task.version, "task_category": att.task.category,
+            "case_id": att.case.id, "repeat_index": att.repeat, "turn_index": turn, "is_final_turn": turn == last,
+            "requested_at": self.requested_at.isoformat(), "latency_ms": self.latency_ms, "attempts": self.attempts,
+            "status": "ok" if comp else "error",
+            "http_status": self.error.status if self.error else 200,
+            "error": str(self.error) if self.error else None,
+            "output_text": comp.text if comp else None,
+            "usage": comp.usage.to_dict() if comp else None,
+            "raw_usage": comp.raw_usage if comp else None,
+            "raw_response_text": self.raw_text,
+            "request": {"method": self.request.method, "path": self.request.path, "json": self.request.json},
+            "simulated": self.provider.emulated,
+        }
+
+
+def prompt_upper_bound(messages: list[dict[str, str]]) -> int:
+    """An upper bound of the prompt's tokens: a BPE token is at least one UTF-8 byte."""
+    return sum(len(m["content"].encode()) + 8 for m in messages) + 16
+
+
+class ProviderClient:
+    """One provider: adapter, HTTP client, concurrency, rate limits, retries."""
+
+    def __init__(self, name: str, provider: Provider, adapter: Adapter, http: httpx2.AsyncClient,
+                 pricer: Pricer, intents: journal.JournalWriter, max_retries: int) -> None:
+        self.name, self.provider, self.adapter, self.http = name, provider, adapter, http
+        self.pricer, self.intents, self.max_retries = pricer, intents, max_retries
+        self.sem = asyncio.Semaphore(provider.concurrency)
+        self.limiter = RateLimiter(provider.rpm, provider.tpm)
+        self.saw_429 = 0
+
+    async def call(self, ctx: CallContext, model: ModelRef, task: Task, cid: str,
+                   messages: list[dict[str, str]], *, resend: bool = False) -> CallOutcome:
+        """Reserve, log the intent, send (with retries) and price one call."""
+        request = self.adapter.build_request(model.model, messages, task.max_output_tokens,
+                                             cache_breakpoints=task.cache_breakpoints, stream=self.provider.stream)
+        at = ctx.now()
+        upper = prompt_upper_bound(messages)
+        worst = self.pricer.worst_case_usd(model.provider, model.model, at, upper, task.max_output_tokens)
+        reservation = ctx.budget.reserve(worst)
+        await self.intents.append({"call_id": cid, "reserved_usd": str(worst), "at": at.isoformat(), "resend": resend})
+        started = time.monotonic()
+        completion, error, attempts, body = await self._send_with_retries(ctx, request, cid, upper)
+        cost = Decimal(0)
+        if completion is not None:
+            cost = self.pricer.cost_usd(model.provider, model.model, at, completion.usage)
+        ctx.budget.settle(reservation, cost)
+        latency = int((time.monotonic() - started) * 1000)
+        return CallOutcome(cid, self.provider, self.name, request, at, attempts, latency, completion, error, cost, body)
+
+    async def _send_with_retries(self, ctx: CallContext, request: HttpRequest, cid: str,
+                                 tokens: int) -> tuple[Completion | None, ProviderError | None, int, str | None]:
+        attempt = 0
+        while True:
+            attempt += 1
+            await self.limiter.acquire(tokens)
+            async with self.sem:
+                completion, error, body = await self._send_once(ctx, request, cid)
+            if error is None or not error.retryable or attempt > self.max_retries:
+                return completion, error, attempt, body
+            if error.status == 429:
+                self.saw_429 += 1
+                self.limiter.penalize(error.retry_after or 1.0)
+            await asyncio.sleep(backoff_s(attempt, error.retry_after))
+
+    async def _send_once(self, ctx: CallContext, request: HttpRequest,
+                         cid: str) -> tuple[Completion | None, ProviderError | None, str | None]:
+        headers = {"X-Costbench-Call-Id": cid, "Idempotency-Key": cid, **request.headers}
+        if self.provider.emulated:
+            headers["X-Emulator-Clock"] = ctx.now().astimezone(UTC).isoformat()
+        try:
+            if request.stream:
+                return await self._stream(request, headers)
+            resp = await self.http.request(request.method, request.path, json=request.json, headers=headers)
+        except httpx2.TimeoutException:
+            return None, ProviderError(f"{self.name}: timed out", retryable=True), None
+        except httpx2.TransportError as exc:
+            return None, ProviderError(f"{self.name}: connection failed: {type(exc).__name__}", retryable=True), None
+        if resp.status_code != 200:
+            return None, self.adapter.classify_error(resp.status_code, resp.text, resp.headers), resp.text
+        return self._parse(resp.text)
+
+    def _parse(self, text: str) -> tuple[Completion | None, ProviderError | None, str | None]:
+        # A 200 with a bad body was probably billed: never retried, landed as an error with the body kept.
+        try:
+            body = json.loads(text, parse_float=Decimal)
+            return self.adapter.parse(body), None, text
+        except (json.JSONDecodeError, UsageError, KeyError, TypeError, ValueError) as exc:
+            return None, ProviderError(f"{self.name}: unusable response: {_short(exc)}", retryable=False, status=200), text
+
+    async def _stream(self, request: HttpRequest,
+                      headers: dict[str, str]) -> tuple[Completion | None, ProviderError | None, str | None]:
+        events: list[dict[str, Any]] = []
+        texts: list[str] = []
+        async with self.http.stream(request.method, request.path, json=request.json, headers=headers) as resp:
+            if resp.status_code != 200:
+                text = (await resp.aread()).decode(errors="replace")
+                return None, self.adapter.classify_error(resp.status_code, text, resp.headers), text
+            try:
+                async for line in resp.aiter_lines():
+                    payload = line[5:].strip() if line.startswith("data:") else ""
+                    if payload and payload != "[DONE]":
+                        texts.append(payload)
+                        events.append(json.loads(payload, parse_float=Decimal))
+            except (json.JSONDecodeError, httpx2.TransportError) as exc:
+                return None, ProviderError(f"{self.name}: broken stream: {_short(exc)}", retryable=False, status=200), "[" + ",".join(texts) + "]"
+        raw = "[" + ",".join(texts) + "]"
+        try:
+            return self.adapter.parse_stream(events), None, raw
+        except (UsageError, KeyError, TypeError, ValueError) as exc:
+            return None, ProviderError(f"{self.name}: unusable stream: {_short(exc)}", retryable=False, status=200), raw
+
+
+def _short(exc: Exception) -> str:
+    return f"{type(exc).__name__}: {exc}"[:200]
+
+
+def backoff_s(attempt: int, retry_after: float | None, base: float = 0.25, cap: float = 20.0) -> float:
+    """Exponential backoff with full jitter, never shorter than the provider's Retry-After."""
+    delay = random.uniform(0, min(cap, base * 2 ** (attempt - 1)))
+    return max(delay, retry_after or 0.0)
+
+
+@asynccontextmanager
+async def open_clients(cfg: Config, providers: list[str], pricer: Pricer, journal_path: Path,
+                       emulator_url: str | None = None) -> AsyncIterator[dict[str, ProviderClient]]:
+    """One client per provider; starts an in-process emulator when one is needed and none is given."""
+    async with AsyncExitStack() as stack:
+        url = emulator_url or cfg.emulator.url
+        if url is None and any(cfg.provider(p).emulated for p in providers):
+            url = stack.enter_context(start_emulator(cfg)).url
+        intents = journal.JournalWriter(journal_path.with_name(journal_path.stem + ".sent.jsonl"))
+        stack.callback(intents.close)
+        clients = {}
+        for name in providers:
+            clients[name] = await stack.enter_async_context(_client(cfg, name, url, pricer, intents))
+        yield clients
+
+
+@asynccontextmanager
+async def _client(cfg: Config, name: str, emulator_url: str | None, pricer: Pricer,
+                  intents: journal.JournalWriter) -> AsyncIterator[ProviderClient]:
+    provider = cfg.provider(name)
+    adapter = get_adapter(provider.dialect)
+    base = emulator_url + EMULATOR_PATHS[provider.dialect] if provider.emulated and emulator_url else provider.base_url
+    key = api_key(cfg, name, adapter.api_key_env)
+    limits = httpx2.Limits(max_connections=provider.concurrency, max_keepalive_connections=provider.concurrency)
+    async with httpx2.AsyncClient(base_url=base.rstrip("/") + "/", headers=adapter.auth_headers(key or ""),
+                                  timeout=cfg.run.timeout_s, limits=limits) as http:
+        yield ProviderClient(name, provider, adapter, http, pricer, intents, cfg.run.max_retries)
+
+
+def start_emulator(cfg: Config) -> Any:
+    from costbench.emulator import EmulatorConfig, EmulatorServer
+
+    return EmulatorServer(EmulatorConfig(seed=cfg.emulator.seed, latency_ms=cfg.emulator.latency_ms,
+                                         catalog_dir=cfg.paths.catalog))

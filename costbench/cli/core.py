@@ -1,0 +1,115 @@
+"""``costbench run``, ``report``, ``demo``, ``reprice``: the pipeline from the command line.
+
+Heavy modules are imported inside the commands so that ``costbench --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import logging
+from contextlib import ExitStack
+from datetime import UTC, datetime
+from pathlib import Path
+
+import click
+
+from costbench.config import load_config
+from costbench.errors import ConfigError
+
+config_option = click.option("--config", "config_path", default="costbench.toml", show_default=True,
+                             type=click.Path(dir_okay=False), help="The costbench.toml to use.")
+
+
+def _when(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise ConfigError(f"--at {value!r}: not an ISO time; write e.g. 2025-09-29T02:00:00Z") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _setup_logging() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+
+
+@click.command()
+@config_option
+@click.option("--resume", "run_id", metavar="RUN_ID", help="Resume this run: landed calls are not sent again.")
+@click.option("--at", "at", metavar="ISO_TIME", help="The time the run represents (emulator only replays it).")
+def run(config_path: str, run_id: str | None, at: str | None) -> None:
+    """Run the catalog against every configured model, land, price and gate it.
+
+    Example: costbench run --config costbench.toml
+    """
+    cfg = load_config(config_path)
+    from costbench import pipeline
+
+    _setup_logging()
+    night = pipeline.run_night(cfg, run_at=_when(at), run_id=run_id)
+    r = night.run
+    click.echo(f"run {r.run_id}: {r.sent_calls} calls sent, {r.skipped_calls} already landed, "
+               f"{r.failed_calls} failed, ${r.spent_usd:.6f} spent in {r.elapsed_s:.1f}s")
+    for error in r.errors:
+        click.echo(f"  stopped: {error}")
+    click.echo(f"  landed {night.load.inserted_calls} new call rows into {cfg.paths.db}; priced {night.priced_calls}")
+    click.echo(f"  {night.quality.summary()}")
+
+
+@click.command("report")
+@config_option
+@click.option("--out", type=click.Path(file_okay=False), help="Output folder (default: paths.site).")
+def report_cmd(config_path: str, out: str | None) -> None:
+    """Render the static report site from the store.
+
+    Example: costbench report --out site
+    """
+    from costbench import report
+
+    cfg = load_config(config_path)
+    result = report.build(cfg.paths.db, Path(out) if out else cfg.paths.site)
+    click.echo(f"report: {result.index}")
+
+
+@click.command()
+@config_option
+@click.option("--since", required=True, type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="Re-price runs on or after this date (UTC).")
+def reprice(config_path: str, since: datetime) -> None:
+    """Recompute the costs of stored runs after a price-book change, without re-running anything.
+
+    Example: costbench reprice --since 2025-09-01
+    """
+    from costbench import pricing
+    from costbench.store import opened
+
+    cfg = load_config(config_path)
+    with opened(cfg.paths.db) as con:
+        done = pricing.reprice(con, since.date())
+    click.echo(f"re-priced {sum(done.values())} calls in {len(done)} run(s) since {since.date()}")
+
+
+@click.command()
+@config_option
+@click.option("--nights", default=14, show_default=True, type=click.IntRange(1, 366), help="Nights to replay.")
+@click.option("--start", default="2025-09-22", show_default=True, type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="First night (the default spans DeepSeek's 2025-09-29 price cut).")
+@click.option("--data", default="var/demo", show_default=True, type=click.Path(file_okay=False),
+              help="Where the demo keeps its DuckDB file and landing journal.")
+def demo(config_path: str, nights: int, start: datetime, data: str) -> None:
+    """Replay nightly runs against the local emulator and render the report (offline).
+
+    Example: costbench demo --nights 14
+    """
+    from costbench import pipeline
+    from costbench.calls import start_emulator
+
+    _setup_logging()
+    cfg = pipeline.demo_config(load_config(config_path), Path(data).resolve())
+    with ExitStack() as stack:
+        url = stack.enter_context(start_emulator(cfg)).url
+        pipeline.replay(cfg, start.date(), nights, emulator_url=url)
+    click.echo(f"Report: {(cfg.paths.site / 'index.html').resolve()}")
+
+
+COMMANDS = [run, report_cmd, reprice, demo]

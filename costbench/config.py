@@ -1,0 +1,210 @@
+"""Load ``costbench.toml``: paths, run settings, budgets, providers and the model roster.
+
+Validation is strict (unknown keys are errors, with "did you mean"); relative paths are resolved
+against the config file's directory. Secrets never live here: each provider names the environment
+variable that holds its key (``api_key_env``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tomllib
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from costbench.errors import ConfigError, did_you_mean
+
+EMULATOR = "emulator"
+"""A provider ``base_url`` of "emulator" means: the local emulator started (or pointed to) by costbench."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Paths(_Strict):
+    """Where costbench reads and writes; relative to the config file."""
+
+    db: Path = Path("var/costbench.duckdb")
+    landing: Path = Path("var/landing")
+    site: Path = Path("site")
+    catalog: Path = Path("tasks_catalog")
+
+
+class RunSettings(_Strict):
+    """How a run behaves."""
+
+    repeats: int = Field(1, ge=1)
+    """Attempts per (model, case); all are paid and all count in cost per solved task."""
+    timeout_s: float = Field(60.0, gt=0)
+    max_retries: int = Field(4, ge=0)
+    """Retries per call for retryable errors (429, 5xx, timeouts), with backoff and jitter."""
+    tasks: list[str] = []
+    """Task ids to run (empty = the whole catalog)."""
+
+
+class Budget(_Strict):
+    """Hard caps in USD; a run refuses to start (or stops sending) before passing them."""
+
+    per_run_usd: Decimal = Decimal("5")
+    per_day_usd: Decimal = Decimal("20")
+
+    @field_validator("per_run_usd", "per_day_usd", mode="before")
+    @classmethod
+    def _exact(cls, value: Any) -> Any:
+        if isinstance(value, float):
+            raise ValueError("write money as a string, e.g. \"5.00\", so it stays exact")
+        return value
+
+
+class EmulatorSettings(_Strict):
+    """The local emulator that providers with ``base_url = "emulator"`` talk to."""
+
+    url: str | None = None
+    """Use an emulator already running at this URL; unset = start one in-process for the run."""
+    seed: int = 0
+    latency_ms: int = Field(0, ge=0)
+
+
+class Provider(_Strict):
+    """One provider endpoint: dialect, base URL, key variable and limits."""
+
+    dialect: str
+    base_url: str = EMULATOR
+    api_key_env: str | None = None
+    """Environment variable holding the key; default: the dialect's (e.g. OPENAI_API_KEY)."""
+    concurrency: int = Field(8, ge=1)
+    rpm: int | None = Field(None, ge=1)
+    tpm: int | None = Field(None, ge=1)
+    stream: bool = False
+
+    @property
+    def emulated(self) -> bool:
+        """True when this provider is the local emulator (results are simulated)."""
+        return self.base_url == EMULATOR
+
+
+class ModelRef(_Strict):
+    """One configured model."""
+
+    provider: str
+    model: str
+
+    @property
+    def name(self) -> str:
+        """``provider/model``."""
+        return f"{self.provider}/{self.model}"
+
+
+class Config(_Strict):
+    """The whole configuration."""
+
+    paths: Paths = Paths()
+    run: RunSettings = RunSettings()
+    budget: Budget = Budget()
+    emulator: EmulatorSettings = EmulatorSettings()
+    providers: dict[str, Provider]
+    models: list[ModelRef]
+    source: Path = Path("costbench.toml")
+    """The file this config came from (set by :func:`load_config`)."""
+    hash: str = ""
+    """Content hash of the file (set by :func:`load_config`): recorded on every run."""
+
+    def provider(self, name: str) -> Provider:
+        """The provider ``name``; unknown names get a "did you mean"."""
+        try:
+            return self.providers[name]
+        except KeyError:
+            hint = did_you_mean(name, self.providers)
+            raise ConfigError(f"{self.source}: unknown provider {name!r}.{hint}") from None
+
+    def model(self, name: str) -> ModelRef:
+        """The model ``provider/model``."""
+        for ref in self.models:
+            if ref.name == name:
+                return ref
+        hint = did_you_mean(name, [m.name for m in self.models])
+        raise ConfigError(f"{self.source}: model {name!r} is not in [[models]].{hint}")
+
+
+def load_config(path: str | Path = "costbench.toml") -> Config:
+    """Read, validate and resolve a config file."""
+    source = Path(path)
+    try:
+        raw = source.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(f"{source}: config file not found; pass --config or create costbench.toml") from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{source}: not valid TOML: {exc}") from None
+    try:
+        cfg = Config.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(_explain(source, exc)) from None
+    _check_models(source, cfg)
+    base = source.resolve().parent
+    paths = Paths(**{k: base / v for k, v in cfg.paths.model_dump().items()})
+    digest = hashlib.sha256(raw).hexdigest()[:12]
+    return cfg.model_copy(update={"paths": paths, "source": source, "hash": digest})
+
+
+def api_key(cfg: Config, provider_name: str, default_env: str) -> str | None:
+    """The key for a provider from its environment variable (None for the emulator)."""
+    provider = cfg.provider(provider_name)
+    if provider.emulated:
+        return f"emulator-key-{provider_name}"
+    env = provider.api_key_env or default_env
+    key = os.environ.get(env)
+    if not key:
+        raise ConfigError(
+            f"{cfg.source}: provider {provider_name!r} needs an API key: set the environment variable {env}"
+        )
+    return key
+
+
+def _check_models(source: Path, cfg: Config) -> None:
+    for i, ref in enumerate(cfg.models):
+        if ref.provider not in cfg.providers:
+            hint = did_you_mean(ref.provider, cfg.providers)
+            raise ConfigError(
+                f"{source}: field 'models[{i}].provider': unknown provider {ref.provider!r}; "
+                f"add a [providers.{ref.provider}] table.{hint}"
+            )
+    if not cfg.models:
+        raise ConfigError(f"{source}: field 'models': add at least one [[models]] entry")
+
+
+def _explain(source: Path, exc: ValidationError) -> str:
+    # A misspelt key also makes the right key "missing": report the misspelling, it is the cause.
+    err = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")[0]
+    loc = [str(p) for p in err["loc"]]
+    where = ".".join(loc) or "(top level)"
+    if err["type"] == "extra_forbidden":
+        parent = _model_at(Config, loc[:-1])
+        known = list(parent.model_fields) if parent else []
+        hint = did_you_mean(loc[-1], known)
+        return f"{source}: field {where!r}: unknown key.{hint}".rstrip()
+    return f"{source}: field {where!r}: {err['msg']}"
+
+
+def _model_at(model: type[BaseModel], loc: list[str]) -> type[BaseModel] | None:
+    """The pydantic model at an error location (list indices and dict keys are stepped over)."""
+    current: type[BaseModel] | None = model
+    skip_key = False
+    for part in loc:
+        if skip_key or part.isdigit() or current is None:
+            skip_key = False
+            continue
+        field = current.model_fields.get(part)
+        if field is None:
+            return None
+        annotation = field.annotation
+        args = getattr(annotation, "__args__", ())
+        skip_key = getattr(annotation, "__origin__", None) is dict
+        current = next((a for a in (annotation, *args) if isinstance(a, type) and issubclass(a, BaseModel)), None)
+    return current

@@ -1,0 +1,66 @@
+"""The nightly sequence as plain function calls: run → land → price → quality gate → report.
+
+Prefect flows in ``flows/`` call the same steps one task each; the CLI (``costbench run``,
+``costbench demo``) calls them directly.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+from costbench import loader, pricing, quality, report
+from costbench.config import Config, Paths
+from costbench.quality import QualityReport
+from costbench.runner import RunResult, night_of, run_catalog
+from costbench.store import LoadResult
+
+log = logging.getLogger("costbench")
+
+
+@dataclass
+class NightResult:
+    """What one pass of the pipeline did."""
+
+    run: RunResult
+    load: LoadResult
+    priced_calls: int
+    quality: QualityReport
+
+
+def run_night(cfg: Config, run_at: datetime | None = None, run_id: str | None = None,
+              emulator_url: str | None = None, quiet: bool = False) -> NightResult:
+    """Run the catalog, land it, price it and gate it (the report is separate)."""
+    from costbench.progress import make_progress
+
+    result = run_catalog(cfg, run_at=run_at, run_id=run_id, emulator_url=emulator_url,
+                         progress=make_progress(0, "", quiet=True) if quiet else None)
+    landed = loader.load(cfg, result.run_id)
+    priced = pricing.price(cfg.paths.db, result.run_id)
+    gate = quality.check(cfg.paths.db, result.run_id)
+    return NightResult(result, landed, priced, gate)
+
+
+def demo_config(cfg: Config, root: Path) -> Config:
+    """The config with its data under ``root`` (demo data never mixes with real runs)."""
+    paths = Paths(db=root / "costbench.duckdb", landing=root / "landing", site=cfg.paths.site, catalog=cfg.paths.catalog)
+    return cfg.model_copy(update={"paths": paths})
+
+
+def nights(start: date, count: int) -> list[datetime]:
+    """``count`` consecutive nightly run times from ``start``."""
+    return [night_of(datetime(start.year, start.month, start.day, tzinfo=UTC) + timedelta(days=i)) for i in range(count)]
+
+
+def replay(cfg: Config, start: date, count: int, emulator_url: str | None = None) -> list[NightResult]:
+    """Replay ``count`` nights with the emulator's clock, then render the report."""
+    results = []
+    for at in nights(start, count):
+        night = run_night(cfg, run_at=at, emulator_url=emulator_url, quiet=True)
+        log.info("night %s: %d calls, $%.4f, quality %s", at.date(), night.run.sent_calls + night.run.skipped_calls,
+                 night.run.spent_usd, "ok" if night.quality.passed else "FAILED")
+        results.append(night)
+    report.build(cfg.paths.db, cfg.paths.site)
+    return results

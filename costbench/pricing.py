@@ -1,0 +1,116 @@
+"""Price calls with the price book: per-call costs for a run, worst-case reservations, re-pricing.
+
+The maths lives in :mod:`costbench.costs` (pure, Decimal); this module connects it to the store.
+``costs`` rows are derived data: :func:`price_run` replaces a run's rows, so re-pricing after a
+price-book change never re-runs anything.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from costbench import costs
+from costbench.fx import FxTable, load_fx
+from costbench.pricebook import PriceBook, load_pricebook
+from costbench.store import opened, rows
+from costbench.usage import TOKEN_FIELDS, Usage
+
+RECONCILE_TOLERANCE_USD = Decimal("0.000001")
+
+
+@dataclass
+class Pricer:
+    """A loaded price book and FX table."""
+
+    book: PriceBook
+    fx: FxTable
+
+    @classmethod
+    def load(cls) -> Pricer:
+        """The packaged price book and FX table."""
+        return cls(load_pricebook(), load_fx())
+
+    @property
+    def version(self) -> str:
+        """The price book's content hash (recorded on every run and cost row)."""
+        return self.book.version
+
+    def cost(self, provider: str, model: str, at: datetime, usage: Usage) -> costs.Cost:
+        """The cost of one call."""
+        return costs.cost(usage, self.book.price_for(provider, model, at), at, self.fx)
+
+    def cost_usd(self, provider: str, model: str, at: datetime, usage: Usage) -> Decimal:
+        """The cost of one call in USD."""
+        return self.cost(provider, model, at, usage).total_usd
+
+    def worst_case_usd(self, provider: str, model: str, at: datetime, prompt_tokens: int, max_output: int) -> Decimal:
+        """The most a call can cost: every prompt token at the dearest input rate, plus max output."""
+        variants = (
+            Usage(input_uncached_tokens=prompt_tokens, output_tokens=max_output),
+            Usage(cache_write_5m_tokens=prompt_tokens, output_tokens=max_output),
+            Usage(cache_write_1h_tokens=prompt_tokens, output_tokens=max_output),
+        )
+        return max(self.cost_usd(provider, model, at, u) for u in variants)
+
+
+_CALLS_TO_PRICE = """
+SELECT call_id, run_id, provider, model, requested_at, input_uncached_tokens, cache_read_tokens,
+       cache_write_5m_tokens, cache_write_1h_tokens, output_tokens, reasoning_tokens, provider_reported_cost_usd
+FROM calls WHERE run_id = ? AND status = 'ok'
+"""
+
+
+def _usage(row: dict[str, Any]) -> Usage:
+    values = {name: int(row[name] or 0) for name in TOKEN_FIELDS}
+    return Usage(**values, provider_reported_cost=row["provider_reported_cost_usd"])
+
+
+def _cost_row(row: dict[str, Any], pricer: Pricer, priced_at: datetime) -> list[Any]:
+    usage = _usage(row)
+    at = row["requested_at"].astimezone(UTC)
+    c = pricer.cost(row["provider"], row["model"], at, usage)
+    rec = costs.reconcile(c, usage.provider_reported_cost, RECONCILE_TOLERANCE_USD)
+    b = c.breakdown
+    return [
+        row["call_id"], row["run_id"], c.entry_id, pricer.version, c.currency,
+        b["input_uncached"], b["cache_read"], b["cache_write_5m"], b["cache_write_1h"], b["output"], b["request_fee"],
+        c.total, c.fx_rate, c.total_usd, c.tier, c.window,
+        rec.delta_usd if rec else None, bool(rec and rec.flagged), priced_at,
+    ]
+
+
+def price_run(con: duckdb.DuckDBPyConnection, run_id: str, pricer: Pricer | None = None) -> int:
+    """(Re)compute the costs of every successful call of a run; returns the number of calls priced."""
+    pricer = pricer or Pricer.load()
+    priced_at = datetime.now(UTC)
+    values = [_cost_row(r, pricer, priced_at) for r in rows(con, _CALLS_TO_PRICE, [run_id])]
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute("DELETE FROM costs WHERE run_id = ?", [run_id])
+        if values:
+            con.executemany(f"INSERT INTO costs VALUES ({', '.join('?' * len(values[0]))})", values)
+        con.execute("UPDATE runs SET pricebook_version = ? WHERE run_id = ?", [pricer.version, run_id])
+        con.execute("COMMIT")
+    except duckdb.Error:
+        con.execute("ROLLBACK")
+        raise
+    return len(values)
+
+
+def reprice(con: duckdb.DuckDBPyConnection, since: date, pricer: Pricer | None = None) -> dict[str, int]:
+    """Re-price every run whose time is on or after ``since``; returns calls priced per run."""
+    pricer = pricer or Pricer.load()
+    run_ids = [r["run_id"] for r in rows(con, "SELECT run_id FROM runs WHERE run_at::DATE >= ? ORDER BY run_at", [since])]
+    return {run_id: price_run(con, run_id, pricer) for run_id in run_ids}
+
+
+def price(db_path: Path, run_id: str) -> int:
+    """Open the store and price one run."""
+    with opened(db_path) as con:
+        return price_run(con, run_id)

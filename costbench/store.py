@@ -1,0 +1,141 @@
+"""The DuckDB store: connection, numbered migrations, named SQL queries, and the landing loader.
+
+Raw tables (runs, calls, grades) are append-only and every row carries ``run_id``. SQL lives in
+``sql/`` as one statement per file and is run by name with DuckDB named parameters (``$run_id``);
+values are never formatted into SQL text.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from costbench.errors import StoreError, did_you_mean
+
+SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
+
+
+def connect(db_path: str | Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open (and create) the DuckDB file with offline-safe settings."""
+    path = Path(db_path)
+    if str(path) != ":memory:":
+        path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        con = duckdb.connect(str(path), read_only=read_only)
+    except duckdb.IOException as exc:
+        raise StoreError(f"{path}: cannot open the database ({exc}); is another costbench process using it?") from None
+    con.execute("SET autoinstall_known_extensions = false")
+    con.execute("SET TimeZone = 'UTC'")
+    return con
+
+
+@contextmanager
+def opened(db_path: str | Path, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Context manager: a migrated connection, closed at the end."""
+    con = connect(db_path, read_only=read_only)
+    try:
+        if not read_only:
+            migrate(con)
+        yield con
+    finally:
+        con.close()
+
+
+def migrations() -> list[Path]:
+    """The migration files, in the order they apply."""
+    return sorted((SQL_DIR / "migrations").glob("[0-9][0-9][0-9][0-9]_*.sql"))
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Apply pending migrations in order, each in one transaction; return the names applied."""
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS _costbench_migrations (name VARCHAR PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL)"
+    )
+    done = {row[0] for row in con.execute("SELECT name FROM _costbench_migrations").fetchall()}
+    applied = []
+    for path in migrations():
+        if path.stem in done:
+            continue
+        con.execute("BEGIN TRANSACTION")
+        try:
+            con.execute(path.read_text(encoding="utf-8"))
+            con.execute("INSERT INTO _costbench_migrations VALUES (?, ?)", [path.stem, datetime.now(UTC)])
+            con.execute("COMMIT")
+        except duckdb.Error as exc:
+            con.execute("ROLLBACK")
+            raise StoreError(f"{path}: migration failed: {exc}") from None
+        applied.append(path.stem)
+    return applied
+
+
+def sql_text(name: str) -> str:
+    """The text of ``sql/<name>.sql`` (e.g. ``analytics/cost_per_solved_task``)."""
+    path = SQL_DIR / f"{name}.sql"
+    if not path.is_file():
+        known = [str(p.relative_to(SQL_DIR).with_suffix("")) for p in SQL_DIR.rglob("*.sql")]
+        raise StoreError(f"No SQL file {path.relative_to(SQL_DIR.parent)}.{did_you_mean(name, known)}")
+    return path.read_text(encoding="utf-8")
+
+
+def query(con: duckdb.DuckDBPyConnection, name: str, **params: Any) -> list[dict[str, Any]]:
+    """Run a named SQL file with named parameters; rows as dicts."""
+    cur = con.cursor()
+    try:
+        result = cur.execute(sql_text(name), params or None)
+        columns = [d[0] for d in result.description or []]
+        return [dict(zip(columns, row, strict=True)) for row in result.fetchall()]
+    except duckdb.Error as exc:
+        raise StoreError(f"sql/{name}.sql: {exc}") from None
+    finally:
+        cur.close()
+
+
+def rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """Run an inline statement (library-internal, parameters only); rows as dicts."""
+    cur = con.cursor()
+    try:
+        result = cur.execute(sql, params)
+        columns = [d[0] for d in result.description or []]
+        return [dict(zip(columns, row, strict=True)) for row in result.fetchall()]
+    finally:
+        cur.close()
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    """What loading a run's landing shards did."""
+
+    run_id: str
+    shards: int
+    lines: int
+    inserted_calls: int
+    inserted_grades: int
+
+
+def set_run_status(con: duckdb.DuckDBPyConnection, run_id: str, status: str, reason: str | None = None) -> None:
+    """Record a run's status (and why)."""
+    con.execute(
+        "UPDATE runs SET status = ?, status_reason = ?, finished_at = coalesce(finished_at, ?) WHERE run_id = ?",
+        [status, reason, datetime.now(UTC), run_id],
+    )
+
+
+def run_row(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, Any]:
+    """The runs row of ``run_id``; unknown ids get a "did you mean"."""
+    found = rows(con, "SELECT * FROM runs WHERE run_id = ?", [run_id])
+    if not found:
+        known = [r["run_id"] for r in rows(con, "SELECT run_id FROM runs")]
+        raise StoreError(f"Unknown run {run_id!r}.{did_you_mean(run_id, known)}")
+    return found[0]
+
+
+def to_json(value: Any) -> str | None:
+    """JSON text for a JSON column (None stays NULL)."""
+    return None if value is None else json.dumps(value, ensure_ascii=False, default=str)
