@@ -28,6 +28,7 @@ from costbench.errors import ProviderError, UsageError
 from costbench.providers import get_adapter
 from costbench.providers.base import Adapter, Completion, HttpRequest
 from costbench.ratelimit import RateLimiter
+from costbench.secrets import known_keys, redact
 
 if TYPE_CHECKING:
     from costbench.pricing import Pricer
@@ -79,6 +80,8 @@ class CallOutcome:
     cost_usd: Decimal
     raw_text: str | None = None
     """The response body exactly as received (a stream: a JSON array of its event payloads)."""
+    keys: tuple[str, ...] = ()
+    """Secrets to redact from anything this outcome writes."""
 
     def record(self, att: Attempt, turn: int, last: int) -> dict[str, Any]:
         """The landing-journal line of this call."""
@@ -91,11 +94,11 @@ class CallOutcome:
             "requested_at": self.requested_at.isoformat(), "latency_ms": self.latency_ms, "attempts": self.attempts,
             "status": "ok" if comp else "error",
             "http_status": self.error.status if self.error else 200,
-            "error": str(self.error) if self.error else None,
+            "error": redact(str(self.error), self.keys) if self.error else None,
             "output_text": comp.text if comp else None,
             "usage": comp.usage.to_dict() if comp else None,
             "raw_usage": comp.raw_usage if comp else None,
-            "raw_response_text": self.raw_text,
+            "raw_response_text": self.raw_text if comp else redact(self.raw_text, self.keys),
             "request": {"method": self.request.method, "path": self.request.path, "json": self.request.json},
             "simulated": self.provider.emulated,
         }
@@ -110,8 +113,8 @@ class ProviderClient:
     """One provider: adapter, HTTP client, concurrency, rate limits, retries."""
 
     def __init__(self, name: str, provider: Provider, adapter: Adapter, http: httpx2.AsyncClient,
-                 pricer: Pricer, intents: journal.JournalWriter, max_retries: int) -> None:
-        self.name, self.provider, self.adapter, self.http = name, provider, adapter, http
+                 pricer: Pricer, intents: journal.JournalWriter, max_retries: int, keys: tuple[str, ...]) -> None:
+        self.name, self.provider, self.adapter, self.http, self.keys = name, provider, adapter, http, keys
         self.pricer, self.intents, self.max_retries = pricer, intents, max_retries
         self.sem = asyncio.Semaphore(provider.concurrency)
         self.limiter = RateLimiter(provider.rpm, provider.tpm)
@@ -134,7 +137,8 @@ class ProviderClient:
             cost = self.pricer.cost_usd(model.provider, model.model, at, completion.usage)
         ctx.budget.settle(reservation, cost)
         latency = int((time.monotonic() - started) * 1000)
-        return CallOutcome(cid, self.provider, self.name, request, at, attempts, latency, completion, error, cost, body)
+        return CallOutcome(cid, self.provider, self.name, request, at, attempts, latency, completion, error, cost, body,
+                           self.keys)
 
     async def _send_with_retries(self, ctx: CallContext, request: HttpRequest, cid: str,
                                  tokens: int) -> tuple[Completion | None, ProviderError | None, int, str | None]:
@@ -232,10 +236,12 @@ async def _client(cfg: Config, name: str, emulator_url: str | None, pricer: Pric
     adapter = get_adapter(provider.dialect)
     base = emulator_url + EMULATOR_PATHS[provider.dialect] if provider.emulated and emulator_url else provider.base_url
     key = api_key(cfg, name, adapter.api_key_env)
+    env_vars = [p.api_key_env or get_adapter(p.dialect).api_key_env for p in cfg.providers.values()]
+    keys = tuple(known_keys(env_vars))
     limits = httpx2.Limits(max_connections=provider.concurrency, max_keepalive_connections=provider.concurrency)
     async with httpx2.AsyncClient(base_url=base.rstrip("/") + "/", headers=adapter.auth_headers(key or ""),
                                   timeout=cfg.run.timeout_s, limits=limits) as http:
-        yield ProviderClient(name, provider, adapter, http, pricer, intents, cfg.run.max_retries)
+        yield ProviderClient(name, provider, adapter, http, pricer, intents, cfg.run.max_retries, keys)
 
 
 def start_emulator(cfg: Config) -> Any:

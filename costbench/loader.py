@@ -132,11 +132,10 @@ def load_run(con: duckdb.DuckDBPyConnection, landing: Path, run_id: str) -> Load
 
 
 def _counts(con: duckdb.DuckDBPyConnection, run_id: str) -> tuple[int, int]:
-    row = con.execute(
+    (row,) = con.execute(
         "SELECT (SELECT count(*) FROM calls WHERE run_id = $r), (SELECT count(*) FROM grades WHERE run_id = $r)",
         {"r": run_id},
-    ).fetchone()
-    assert row is not None
+    ).fetchall()
     return int(row[0]), int(row[1])
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -25,6 +26,8 @@ from costbench.config import Config, ModelRef
 from costbench.errors import BudgetExceeded
 from costbench.graders import grade as grade_output
 from costbench.progress import Progress, make_progress
+
+log = logging.getLogger("costbench.run")
 
 
 def call_id(run_id: str, model: str, task_key: str, case_id: str, repeat: int, turn: int) -> str:
@@ -164,6 +167,7 @@ async def run_catalog_async(cfg: Config, budget: Budget, *, run_at: datetime | N
     from costbench.pricing import Pricer  # imported late: the price book is only needed for a real run
 
     pricer = Pricer.load()
+    _preflight(cfg, run_id, attempts, pricer, run_at, budget)
     journal.write_manifest(cfg.paths.landing, run_id, _manifest(cfg, catalog, run_id, run_at, budget, pricer))
     writer = journal.JournalWriter(journal.run_dir(cfg.paths.landing, run_id) / f"{shard}.jsonl")
     progress = progress or make_progress(sum(a.task.calls_per_case for a in attempts), run_id)
@@ -177,6 +181,19 @@ async def run_catalog_async(cfg: Config, budget: Budget, *, run_at: datetime | N
         writer.close()
     result.elapsed_s = time.monotonic() - ctx.started
     return result
+
+
+def _preflight(cfg: Config, run_id: str, attempts: list[Attempt], pricer: Any, run_at: datetime,
+               budget: Budget) -> None:
+    """Print the estimate of what is left to run and refuse to start above a cap."""
+    from costbench.estimate import estimate
+
+    landed = journal.landed_records(cfg.paths.landing, run_id)
+    remaining = [a for a in attempts
+                 if call_id(run_id, a.model.name, a.task.key, a.case.id, a.repeat, a.task.calls_per_case - 1) not in landed]
+    est = estimate(remaining, pricer, run_at)
+    log.info("pre-flight estimate for run %s (%d calls left):\n%s", run_id, est.calls, "\n".join(est.lines()))
+    budget.check_estimate(est.total_usd)
 
 
 def _manifest(cfg: Config, catalog: Catalog, run_id: str, run_at: datetime, budget: Budget,

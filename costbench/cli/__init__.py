@@ -22,6 +22,11 @@ _COMMAND_MODULES = (
     "costbench.cli.prices",
     "costbench.cli.catalog",
     "costbench.cli.usage",
+    "costbench.cli.report",
+    "costbench.cli.quality",
+    "costbench.cli.query",
+    "costbench.cli.estimate",
+    "costbench.cli.flows",
 )
 
 

@@ -1,4 +1,4 @@
-"""``costbench run``, ``report``, ``demo``, ``reprice``: the pipeline from the command line.
+"""``costbench run``, ``demo``, ``reprice``: the pipeline from the command line.
 
 Heavy modules are imported inside the commands so that ``costbench --help`` stays fast.
 """
@@ -19,7 +19,7 @@ config_option = click.option("--config", "config_path", default="costbench.toml"
                              type=click.Path(dir_okay=False), help="The costbench.toml to use.")
 
 
-def _when(value: str | None) -> datetime | None:
+def parse_when(value: str | None) -> datetime | None:
     if value is None:
         return None
     try:
@@ -46,7 +46,7 @@ def run(config_path: str, run_id: str | None, at: str | None) -> None:
     from costbench import pipeline
 
     _setup_logging()
-    night = pipeline.run_night(cfg, run_at=_when(at), run_id=run_id)
+    night = pipeline.run_night(cfg, run_at=parse_when(at), run_id=run_id)
     r = night.run
     click.echo(f"run {r.run_id}: {r.sent_calls} calls sent, {r.skipped_calls} already landed, "
                f"{r.failed_calls} failed, ${r.spent_usd:.6f} spent in {r.elapsed_s:.1f}s")
@@ -54,21 +54,6 @@ def run(config_path: str, run_id: str | None, at: str | None) -> None:
         click.echo(f"  stopped: {error}")
     click.echo(f"  landed {night.load.inserted_calls} new call rows into {cfg.paths.db}; priced {night.priced_calls}")
     click.echo(f"  {night.quality.summary()}")
-
-
-@click.command("report")
-@config_option
-@click.option("--out", type=click.Path(file_okay=False), help="Output folder (default: paths.site).")
-def report_cmd(config_path: str, out: str | None) -> None:
-    """Render the static report site from the store.
-
-    Example: costbench report --out site
-    """
-    from costbench import report
-
-    cfg = load_config(config_path)
-    result = report.build(cfg.paths.db, Path(out) if out else cfg.paths.site)
-    click.echo(f"report: {result.index}")
 
 
 @click.command()
@@ -112,4 +97,4 @@ def demo(config_path: str, nights: int, start: datetime, data: str) -> None:
     click.echo(f"Report: {(cfg.paths.site / 'index.html').resolve()}")
 
 
-COMMANDS = [run, report_cmd, reprice, demo]
+COMMANDS = [run, reprice, demo]
