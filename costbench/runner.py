@@ -29,6 +29,9 @@ from costbench.progress import Progress, make_progress
 
 log = logging.getLogger("costbench.run")
 
+SLOW_GRADERS = frozenset({"unit_tests"})
+"""Graders that run code in a subprocess; they are run off the event loop."""
+
 
 def call_id(run_id: str, model: str, task_key: str, case_id: str, repeat: int, turn: int) -> str:
     """Deterministic id of one call: the same inputs always give the same id."""
@@ -136,7 +139,7 @@ class Runner:
         record = outcome.record(att, turn, last)
         record["run_id"], record["shard"] = self.ctx.run_id, self.ctx.shard
         if record["status"] != "ok" or turn == last:
-            record["grade"] = self._grade(att, record)
+            record["grade"] = await self._grade(att, record)
         await self.writer.append(record)
         self.result.sent_calls += 1
         if record["status"] != "ok":
@@ -144,11 +147,15 @@ class Runner:
         self.progress.advance(outcome.cost_usd)
         return record
 
-    def _grade(self, att: Attempt, record: dict[str, Any]) -> dict[str, Any]:
+    async def _grade(self, att: Attempt, record: dict[str, Any]) -> dict[str, Any]:
         name = att.task.grader.name
         if record["status"] != "ok":
             return {"grader": name, "score": 0.0, "passed": False, "reason": f"call failed: {record['error']}"[:200]}
-        g = grade_output(att.task.grader, record["output_text"] or "", att.case)
+        output = record["output_text"] or ""
+        if name in SLOW_GRADERS:  # runs code in a subprocess: keep the event loop free meanwhile
+            g = await asyncio.to_thread(grade_output, att.task.grader, output, att.case)
+        else:
+            g = grade_output(att.task.grader, output, att.case)
         return {"grader": name, "score": g.score, "passed": g.passed, "reason": g.reason[:200]}
 
 

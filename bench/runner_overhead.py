@@ -1,0 +1,136 @@
+"""The full costbench runner vs a bare httpx2 loop, same emulator, same concurrency, one run.
+
+Prints calls/s of both and their ratio at emulator latency 0 ms and 50 ms, concurrency 32 and 64
+(targets: ≥ 0.8× the bare loop at 0 ms; ≥ 85 % of the ceiling concurrency ÷ latency at 50 ms), then a
+rate-limited run (600 RPM) against the minimum time the limit allows, counting 429s.
+The runner includes everything a real run does: journal with fsync, budget reservations, pricing,
+grading. Usage: python bench/runner_overhead.py [--calls N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx2
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from bench._emulator_proc import configure, emulator_process  # noqa: E402
+from costbench.budget import Budget  # noqa: E402
+from costbench.catalog import load_catalog  # noqa: E402
+from costbench.config import Config, load_config  # noqa: E402
+from costbench.progress import Progress  # noqa: E402
+from costbench.providers import get_adapter  # noqa: E402
+from costbench.runner import plan, run_catalog_async  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+FAST_TASKS = ["capital_cities", "math_word_problems", "sentiment_classification"]
+
+
+def bench_config(tmp: Path, url: str, concurrency: int, repeats: int, rpm: int | None = None) -> Config:
+    text = f"""
+[paths]
+db = "{tmp / 'cb.duckdb'}"
+landing = "{tmp / 'landing'}"
+site = "{tmp / 'site'}"
+catalog = "{ROOT / 'tasks_catalog'}"
+[run]
+repeats = {repeats}
+tasks = {FAST_TASKS!r}
+[budget]
+per_run_usd = "1000"
+per_day_usd = "1000"
+[emulator]
+url = "{url}"
+[providers.deepseek]
+dialect = "deepseek"
+concurrency = {concurrency}
+{f'rpm = {rpm}' if rpm else ''}
+[[models]]
+provider = "deepseek"
+model = "deepseek-chat"
+""".replace("'", '"')
+    path = tmp / "costbench.toml"
+    path.write_text(text)
+    return load_config(path)
+
+
+async def bare_loop(cfg: Config, url: str, concurrency: int) -> tuple[int, float]:
+    """The baseline: the same requests with a bare httpx2.AsyncClient + semaphore, no bookkeeping."""
+    adapter = get_adapter("deepseek")
+    attempts = plan(cfg, load_catalog(cfg.paths.catalog))
+    requests = [adapter.build_request("deepseek-chat", a.task.render(a.case), a.task.max_output_tokens)
+                for a in attempts]
+    sem = asyncio.Semaphore(concurrency)
+    limits = httpx2.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx2.AsyncClient(base_url=f"{url}/deepseek/", headers=adapter.auth_headers("bench-key"),
+                                  limits=limits, timeout=30) as client:
+        async def one(i: int) -> None:
+            req = requests[i]
+            async with sem:
+                resp = await client.post(req.path, json=req.json, headers={"X-Costbench-Call-Id": f"bare-{i}"})
+                adapter.parse(resp.json())
+
+        start = time.perf_counter()
+        await asyncio.gather(*(one(i) for i in range(len(requests))))
+        return len(requests), time.perf_counter() - start
+
+
+async def costbench_run(cfg: Config, run_id: str) -> tuple[int, float]:
+    budget = Budget(cfg.budget.per_run_usd, cfg.budget.per_day_usd)
+    start = time.perf_counter()
+    result = await run_catalog_async(cfg, budget, run_id=run_id, run_at=datetime.now(UTC),
+                                     progress=Progress(0, run_id))
+    return result.sent_calls, time.perf_counter() - start
+
+
+def compare(url: str, latency_ms: int, concurrency: int, repeats: int) -> None:
+    configure(url, latency_ms=latency_ms)
+    with tempfile.TemporaryDirectory() as tmp:
+        cfg = bench_config(Path(tmp), url, concurrency, repeats)
+        n_bare, t_bare = asyncio.run(bare_loop(cfg, url, concurrency))
+        n_cb, t_cb = asyncio.run(costbench_run(cfg, f"bench-{latency_ms}-{concurrency}"))
+    bare, cb = n_bare / t_bare, n_cb / t_cb
+    line = (f"latency {latency_ms:>3} ms  concurrency {concurrency:>3}  calls {n_cb:>5}  "
+            f"bare {bare:8.0f}/s  costbench {cb:8.0f}/s  ratio {cb / bare:5.2f}x")
+    if latency_ms:
+        ceiling = concurrency / (latency_ms / 1000)
+        line += f"  ceiling {ceiling:6.0f}/s  costbench at {cb / ceiling:6.1%} of ceiling"
+    print(line, flush=True)
+
+
+def rate_limited(url: str, rpm: int, calls_wanted: int) -> None:
+    configure(url, latency_ms=0, rate_limits={"deepseek-chat": {"rpm": rpm, "tpm": None}})
+    with tempfile.TemporaryDirectory() as tmp:
+        cfg = bench_config(Path(tmp), url, 16, max(1, calls_wanted // 9), rpm=rpm)
+        before = len(httpx2.get(f"{url}/_emulator/ledger", timeout=10).json())
+        n, elapsed = asyncio.run(costbench_run(cfg, "bench-rpm"))
+        ledger = httpx2.get(f"{url}/_emulator/ledger", timeout=10).json()[before:]
+    minimum = (n - 1) * 60 / rpm
+    too_many = sum(1 for e in ledger if e["status"] == 429)
+    print(f"rate limit {rpm} RPM: {n} calls in {elapsed:.2f} s; minimum the limit allows {minimum:.2f} s "
+          f"({elapsed / minimum - 1:+.1%}); 429 responses: {too_many}", flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--calls", type=int, default=1800, help="calls per measurement (about)")
+    parser.add_argument("--rpm-calls", type=int, default=90, help="calls in the rate-limited run")
+    args = parser.parse_args()
+    logging.disable(logging.INFO)
+    repeats = max(1, args.calls // 9)
+    with emulator_process() as url:
+        for latency in (0, 50):
+            for concurrency in (32, 64):
+                compare(url, latency, concurrency, repeats)
+        rate_limited(url, 600, args.rpm_calls)
+
+
+if __name__ == "__main__":
+    main()

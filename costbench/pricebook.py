@@ -1,0 +1,225 @@
+"""The price book: dated, sourced price entries per (provider, model), loaded from YAML and validated.
+
+Files: ``costbench/prices/<provider>.yml`` (package data; see docs/prices.md). A price change is a new
+entry with a later ``effective_from``, never an edit. YAML numbers are read as ``Decimal`` from their
+source text, so no price ever passes through a float.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from costbench.errors import PriceBookError, PriceNotFound, UnknownModel, did_you_mean
+
+PRICES_DIR = Path(__file__).resolve().parent / "prices"
+FIELDS = ("input_uncached", "cache_read", "cache_write_5m", "cache_write_1h", "output")
+
+
+class _DecimalLoader(yaml.SafeLoader):
+    """A YAML loader that reads floats as Decimal from their text."""
+
+
+_DecimalLoader.add_constructor("tag:yaml.org,2002:float", lambda loader, node: Decimal(loader.construct_scalar(node)))
+
+
+def read_yaml(path: Path) -> Any:
+    """Parse a YAML file with exact decimals."""
+    try:
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=_DecimalLoader)  # noqa: S506 (safe subclass)
+    except yaml.YAMLError as exc:
+        raise PriceBookError(f"{path}: not valid YAML: {exc}") from None
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Rates(_Strict):
+    """Prices per million tokens, in the entry's currency. Missing cache-write rates mean "as input"."""
+
+    input_uncached: Decimal
+    output: Decimal
+    cache_read: Decimal | None = None
+    cache_write_5m: Decimal | None = None
+    cache_write_1h: Decimal | None = None
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_float(cls, value: Any) -> Any:
+        if isinstance(value, float):
+            raise ValueError("prices must be exact: write them as decimals (e.g. 0.28) or strings")
+        return value
+
+    def per_field(self) -> dict[str, Decimal]:
+        """Every usage field's rate, defaults filled in."""
+        base = self.input_uncached
+        return {"input_uncached": base, "cache_read": base if self.cache_read is None else self.cache_read,
+                "cache_write_5m": base if self.cache_write_5m is None else self.cache_write_5m,
+                "cache_write_1h": base if self.cache_write_1h is None else self.cache_write_1h, "output": self.output}
+
+
+class Tier(_Strict):
+    """A prompt-length cliff: above it, EVERY token of the request is billed at these rates."""
+
+    above_input_tokens: int = Field(gt=0)
+    counter: Literal["total_input", "prompt"] = "total_input"
+    """What decides the tier: all input incl. cache (Anthropic, genai-prices) or the prompt count (Gemini)."""
+    inclusive: bool = False
+    """True when the tier starts AT the threshold (xAI "reaches"), False when above it (Anthropic, Gemini)."""
+    rates: Rates
+
+
+class Window(_Strict):
+    """A time-of-day window (UTC) with its own rates, e.g. DeepSeek's 2025 off-peak discount."""
+
+    name: str
+    start_utc: time
+    end_utc: time
+    rates: Rates
+
+    def contains(self, at: datetime) -> bool:
+        """Whether ``at`` falls in the window (windows may wrap past midnight)."""
+        t = at.astimezone(UTC).time()
+        if self.start_utc <= self.end_utc:
+            return self.start_utc <= t < self.end_utc
+        return t >= self.start_utc or t < self.end_utc
+
+
+class PriceEntry(_Strict):
+    """One dated price of one model."""
+
+    effective_from: datetime
+    announced_on: date | None = None
+    currency: Literal["USD", "CNY", "EUR"]
+    rates: Rates
+    tiers: list[Tier] = []
+    windows: list[Window] = []
+    batch_multiplier: Decimal = Decimal(1)
+    request_fee: Decimal = Decimal(0)
+    source: str
+    checked_on: date
+    notes: str = ""
+    provider: str = ""
+    model: str = ""
+
+    @field_validator("effective_from")
+    @classmethod
+    def _utc(cls, value: datetime) -> datetime:
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+    @property
+    def entry_id(self) -> str:
+        """``provider/model@YYYY-MM-DD`` (with the time when it is not midnight UTC)."""
+        when = self.effective_from.astimezone(UTC)
+        stamp = when.strftime("%Y-%m-%d") if when.time() == time(0) else when.strftime("%Y-%m-%dT%H:%M")
+        return f"{self.provider}/{self.model}@{stamp}"
+
+
+class ProviderFile(_Strict):
+    """One ``prices/<provider>.yml``."""
+
+    provider: str
+    models: dict[str, list[PriceEntry]]
+
+
+@dataclass(frozen=True)
+class PriceChange:
+    """A new entry replacing an earlier one."""
+
+    previous: PriceEntry
+    current: PriceEntry
+
+
+@dataclass
+class PriceBook:
+    """All entries, by (provider, model), sorted by ``effective_from``."""
+
+    entries_by_model: dict[tuple[str, str], list[PriceEntry]]
+    version: str
+
+    def entries(self, provider: str, model: str) -> list[PriceEntry]:
+        """The price history of one model; unknown models get "did you mean"."""
+        try:
+            return self.entries_by_model[(provider, model)]
+        except KeyError:
+            known = [f"{p}/{m}" for p, m in self.entries_by_model]
+            raise UnknownModel(f"No prices for {provider}/{model} in costbench/prices/.{did_you_mean(f'{provider}/{model}', known)}") from None
+
+    def price_for(self, provider: str, model: str, at: datetime) -> PriceEntry:
+        """The entry in force at ``at`` (the latest with effective_from ≤ at)."""
+        at = at if at.tzinfo else at.replace(tzinfo=UTC)
+        found = [e for e in self.entries(provider, model) if e.effective_from <= at]
+        if not found:
+            first = self.entries(provider, model)[0].effective_from
+            raise PriceNotFound(f"No price for {provider}/{model} at {at.isoformat()} in costbench/prices/{provider}.yml; "
+                                f"the first entry starts {first.isoformat()}: add one with effective_from <= that time")
+        return found[-1]
+
+    def changes(self) -> list[PriceChange]:
+        """Every price change (an entry that replaced an earlier one), oldest first."""
+        out = [PriceChange(prev, cur) for history in self.entries_by_model.values()
+               for prev, cur in zip(history, history[1:], strict=False)]
+        return sorted(out, key=lambda c: c.current.effective_from)
+
+    def all_entries(self) -> list[PriceEntry]:
+        """Every entry of every model."""
+        return [e for history in self.entries_by_model.values() for e in history]
+
+
+def _explain(path: Path, data: Any, exc: ValidationError) -> str:
+    err = exc.errors()[0]
+    loc = [str(p) for p in err["loc"]]
+    where = ".".join(loc)
+    if len(loc) >= 3 and loc[0] == "models":
+        try:
+            entry = data["models"][loc[1]][int(loc[2])]
+            where = f"{loc[1]} entry effective_from={entry.get('effective_from')}: field {'.'.join(loc[3:])}"
+        except (KeyError, IndexError, ValueError, TypeError, AttributeError):
+            pass
+    hint = ""
+    if err["type"] == "extra_forbidden":
+        hint = did_you_mean(loc[-1], [*PriceEntry.model_fields, *Rates.model_fields, *Tier.model_fields])
+    return f"{path}: {where}: {err['msg']}.{hint}".replace("..", ".")
+
+
+def load_file(path: Path) -> ProviderFile:
+    """Parse and validate one price file; errors name file, entry and field."""
+    data = read_yaml(path)
+    try:
+        parsed = ProviderFile.model_validate(data)
+    except ValidationError as exc:
+        raise PriceBookError(_explain(path, data, exc)) from None
+    models = {m: sorted((e.model_copy(update={"provider": parsed.provider, "model": m}) for e in entries),
+                        key=lambda e: e.effective_from) for m, entries in parsed.models.items()}
+    for model, entries in models.items():
+        stamps = [e.effective_from for e in entries]
+        if len(stamps) != len(set(stamps)):
+            raise PriceBookError(f"{path}: {model}: two entries share an effective_from; a change is a NEW later entry")
+    return parsed.model_copy(update={"models": models})
+
+
+def load_pricebook(directory: Path | None = None, overrides: list[Path] | None = None) -> PriceBook:
+    """Load every ``*.yml`` price file; later files (``overrides``) replace entries with the same id."""
+    files = sorted((directory or PRICES_DIR).glob("*.yml")) + list(overrides or [])
+    if not files:
+        raise PriceBookError(f"{directory or PRICES_DIR}: no price files (*.yml)")
+    digest = hashlib.sha256()
+    by_id: dict[str, PriceEntry] = {}
+    for path in files:
+        if path.name == "fx.yml":
+            continue
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+        for entries in load_file(path).models.values():
+            by_id.update({e.entry_id: e for e in entries})
+    grouped: dict[tuple[str, str], list[PriceEntry]] = {}
+    for entry in sorted(by_id.values(), key=lambda e: e.effective_from):
+        grouped.setdefault((entry.provider, entry.model), []).append(entry)
+    return PriceBook(grouped, digest.hexdigest()[:12])

@@ -1,0 +1,158 @@
+"""The OpenAI Chat Completions dialect and the vendors that speak it (DeepSeek, Mistral, xAI, OpenRouter).
+
+Usage mapping (see docs/usage.md and shared PROVIDER-BILLING.md §0):
+- ``prompt_tokens`` INCLUDES ``prompt_tokens_details.cached_tokens`` and ``cache_write_tokens``
+  (openai-python ``src/openai/types/completion_usage.py``), so uncached = prompt − cached − written.
+- ``completion_tokens`` INCLUDES ``completion_tokens_details.reasoning_tokens`` ("like reasoning tokens,
+  these tokens are still counted in the total completion tokens for purposes of billing", same file).
+- Streaming: with ``stream_options.include_usage`` the last chunk has ``choices: []`` and the usage of
+  the whole request (``chat_completion_stream_options_param.py``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from decimal import Decimal
+from typing import Any
+
+from costbench.errors import UsageError
+from costbench.providers.base import Adapter, Completion, HttpRequest, Message
+from costbench.usage import Usage
+
+
+def _int(data: Mapping[str, Any] | None, key: str) -> int:
+    value = (data or {}).get(key)
+    return int(value or 0)
+
+
+def _checked(usage: Usage, raw: Mapping[str, Any]) -> Usage:
+    """Reject impossible mappings instead of storing negative tokens."""
+    negative = [name for name, value in usage.to_dict().items() if isinstance(value, int) and value < 0]
+    if negative:
+        raise UsageError(f"usage {dict(raw)} maps to negative {', '.join(negative)}")
+    if usage.reasoning_tokens > usage.output_tokens:
+        raise UsageError(f"usage {dict(raw)}: reasoning tokens exceed output tokens")
+    return usage
+
+
+class OpenAIChat(Adapter):
+    """OpenAI ``POST /v1/chat/completions``."""
+
+    dialect = "openai_chat"
+    default_base_url = "https://api.openai.com/v1"
+    api_key_env = "OPENAI_API_KEY"
+    max_tokens_field = "max_completion_tokens"
+
+    def build_request(self, model: str, messages: Sequence[Message], max_output_tokens: int, *,
+                      cache_breakpoints: Sequence[int] = (), stream: bool = False) -> HttpRequest:
+        body: dict[str, Any] = {"model": model, "messages": [dict(m) for m in messages],
+                                self.max_tokens_field: max_output_tokens}
+        if stream:
+            body["stream"] = True
+            body["stream_options"] = {"include_usage": True}
+        return HttpRequest("POST", "chat/completions", body, stream=stream)
+
+    def parse(self, body: Mapping[str, Any]) -> Completion:
+        usage = body.get("usage")
+        if not usage:
+            raise UsageError(f"{self.dialect}: response has no usage")
+        choice = (body.get("choices") or [{}])[0]
+        message = choice.get("message") or {}
+        return Completion(message.get("content") or "", self.normalize_usage(usage), dict(usage), dict(body),
+                          body.get("model"), choice.get("finish_reason"))
+
+    def parse_stream(self, events: Iterable[Mapping[str, Any]]) -> Completion:
+        parts: list[str] = []
+        usage = model = finish = None
+        for event in events:
+            for choice in event.get("choices") or []:
+                parts.append((choice.get("delta") or {}).get("content") or "")
+                finish = choice.get("finish_reason") or finish
+            usage = event.get("usage") or usage
+            model = event.get("model") or model
+        if not usage:
+            raise UsageError(f"{self.dialect}: stream ended without a usage chunk (truncated?)")
+        return Completion("".join(parts), self.normalize_usage(usage), dict(usage), None, model, finish)
+
+    def normalize_usage(self, raw: Mapping[str, Any]) -> Usage:
+        details = raw.get("prompt_tokens_details") or {}
+        cached, written = _int(details, "cached_tokens"), _int(details, "cache_write_tokens")
+        reasoning = _int(raw.get("completion_tokens_details"), "reasoning_tokens")
+        # OpenAI does not report a write TTL: writes are billed at the 5-minute rate (PROVIDER-BILLING.md §1).
+        usage = Usage(input_uncached_tokens=_int(raw, "prompt_tokens") - cached - written, cache_read_tokens=cached,
+                      cache_write_5m_tokens=written, output_tokens=self._output(raw, reasoning),
+                      reasoning_tokens=reasoning, provider_reported_cost=self._reported_cost(raw))
+        return _checked(usage, raw)
+
+    def _output(self, raw: Mapping[str, Any], reasoning: int) -> int:
+        return _int(raw, "completion_tokens")
+
+    def _reported_cost(self, raw: Mapping[str, Any]) -> Decimal | None:
+        return None
+
+
+class DeepSeek(OpenAIChat):
+    """DeepSeek: ``prompt_cache_hit_tokens`` + ``prompt_cache_miss_tokens`` = ``prompt_tokens``.
+
+    https://api-docs.deepseek.com/api/create-chat-completion (usage); ``prompt_tokens_details.cached_tokens``
+    duplicates the hit count and must not be added again (PROVIDER-BILLING.md §5, trap 8).
+    """
+
+    dialect = "deepseek"
+    default_base_url = "https://api.deepseek.com"
+    api_key_env = "DEEPSEEK_API_KEY"
+    max_tokens_field = "max_tokens"
+
+    def normalize_usage(self, raw: Mapping[str, Any]) -> Usage:
+        if "prompt_cache_hit_tokens" not in raw and "prompt_cache_miss_tokens" not in raw:
+            return super().normalize_usage(raw)
+        reasoning = _int(raw.get("completion_tokens_details"), "reasoning_tokens")
+        usage = Usage(input_uncached_tokens=_int(raw, "prompt_cache_miss_tokens"),
+                      cache_read_tokens=_int(raw, "prompt_cache_hit_tokens"),
+                      output_tokens=_int(raw, "completion_tokens"), reasoning_tokens=reasoning)
+        return _checked(usage, raw)
+
+
+class Mistral(OpenAIChat):
+    """Mistral: cache hits in ``prompt_tokens_details.cached_tokens``, a subset of ``prompt_tokens``.
+
+    https://docs.mistral.ai/studio-api/conversations/advanced/prompt-caching
+    """
+
+    dialect = "mistral"
+    default_base_url = "https://api.mistral.ai/v1"
+    api_key_env = "MISTRAL_API_KEY"
+    max_tokens_field = "max_tokens"
+
+
+class XAI(OpenAIChat):
+    """xAI native chat: ``completion_tokens`` EXCLUDES ``reasoning_tokens`` (total = prompt + completion + reasoning).
+
+    https://docs.x.ai/developers/advanced-api-usage/prompt-caching/usage-and-pricing; verified against
+    ``cost_in_usd_ticks`` in PROVIDER-BILLING.md §8.
+    """
+
+    dialect = "xai"
+    default_base_url = "https://api.x.ai/v1"
+    api_key_env = "XAI_API_KEY"
+    max_tokens_field = "max_tokens"
+
+    def _output(self, raw: Mapping[str, Any], reasoning: int) -> int:
+        return _int(raw, "completion_tokens") + reasoning
+
+
+class OpenRouter(OpenAIChat):
+    """OpenRouter: reasoning inside ``completion_tokens``; ``usage.cost`` in credits (USD).
+
+    https://openrouter.ai/docs/use-cases/usage-accounting; ``prompt_tokens`` includes cached and
+    cache-write tokens (verified by cost arithmetic, PROVIDER-BILLING.md §7).
+    """
+
+    dialect = "openrouter"
+    default_base_url = "https://openrouter.ai/api/v1"
+    api_key_env = "OPENROUTER_API_KEY"
+    max_tokens_field = "max_tokens"
+
+    def _reported_cost(self, raw: Mapping[str, Any]) -> Decimal | None:
+        cost = raw.get("cost")
+        return None if cost is None else Decimal(str(cost))

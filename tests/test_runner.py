@@ -1,0 +1,86 @@
+"""The runner against the in-process emulator: every call landed once, resume, budget, retries."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from costbench import journal, loader
+from costbench.emulator import EmulatorConfig, EmulatorServer
+from costbench.errors import BudgetExceeded
+from costbench.runner import run_catalog
+from costbench.store import opened, rows
+from tests.conftest import ROOT
+from tests.runner_support import write_config
+
+
+@pytest.fixture
+def emulator():
+    with EmulatorServer(EmulatorConfig(seed=3, catalog_dir=ROOT / "tasks_catalog")) as emu:
+        yield emu
+
+
+def _billed(emu) -> list[str]:
+    return [e.call_id for e in emu.ledger.entries() if e.billed]
+
+
+def test_run_lands_every_call_exactly_once(tmp_path, emulator) -> None:
+    cfg = write_config(tmp_path, emulator.url)
+    result = run_catalog(cfg, run_id="r1")
+    planned = 2 * 9  # 2 models × 3 tasks × 3 cases, single-turn
+    assert result.planned_calls == planned
+    assert result.sent_calls == planned and result.failed_calls == 0
+    landed = journal.landed_records(cfg.paths.landing, "r1")
+    assert len(landed) == planned
+    billed = _billed(emulator)
+    assert sorted(billed) == sorted(landed)  # one paid request per landed call, none twice
+    assert result.spent_usd > 0
+    with opened(cfg.paths.db) as con:
+        load = loader.load_run(con, cfg.paths.landing, "r1")
+        assert load.inserted_calls == planned and load.inserted_grades == planned
+        stats = rows(con, "SELECT count(*) AS n, count(*) FILTER (WHERE passed) AS ok FROM grades")[0]
+    assert stats["n"] == planned and 0 < stats["ok"] <= planned
+
+
+def test_resume_sends_nothing_that_landed(tmp_path, emulator) -> None:
+    cfg = write_config(tmp_path, emulator.url)
+    run_catalog(cfg, run_id="r1")
+    before = len(_billed(emulator))
+    again = run_catalog(cfg, run_id="r1")
+    assert again.sent_calls == 0 and again.skipped_calls == again.planned_calls
+    assert len(_billed(emulator)) == before
+
+
+def test_preflight_refuses_a_run_above_the_cap(tmp_path, emulator) -> None:
+    cfg = write_config(tmp_path, emulator.url, per_run_usd="0.000001")
+    with pytest.raises(BudgetExceeded, match="exceeds the per-run cap"):
+        run_catalog(cfg, run_id="r1")
+    assert emulator.ledger.entries() == []
+
+
+def test_reservations_stop_sending_before_the_cap(tmp_path, emulator) -> None:
+    from costbench.catalog import load_catalog
+    from costbench.estimate import estimate
+    from costbench.pricing import Pricer
+    from costbench.runner import plan
+
+    probe = write_config(tmp_path, emulator.url)
+    est = estimate(plan(probe, load_catalog(probe.paths.catalog)), Pricer.load(), __import__("datetime").datetime.now(
+        __import__("datetime").UTC))
+    cap = (est.total_usd * Decimal("1.0001")).quantize(Decimal("0.000000001"))
+    cfg = write_config(tmp_path, emulator.url, per_run_usd=str(cap))
+    result = run_catalog(cfg, run_id="r2")
+    assert result.spent_usd <= cap
+    assert len(_billed(emulator)) == result.sent_calls
+
+
+def test_retryable_faults_are_retried_and_never_billed_twice(tmp_path, emulator) -> None:
+    emulator.configure(faults={"server_error_every": 3})
+    cfg = write_config(tmp_path, emulator.url)
+    result = run_catalog(cfg, run_id="r1")
+    assert result.failed_calls == 0
+    landed = journal.landed_records(cfg.paths.landing, "r1")
+    assert max(r["attempts"] for r in landed.values()) > 1
+    billed = _billed(emulator)
+    assert len(billed) == len(set(billed)) == result.planned_calls
