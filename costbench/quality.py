@@ -7,6 +7,7 @@ directly; see ENVIRONMENT.md). A failing run is marked ``failed_quality`` with a
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 from dataclasses import dataclass, field
@@ -52,6 +53,10 @@ class QualityReport:
 def _gx_failures(table: str, df: Any, expectations: list[tuple[str, dict[str, Any]]]) -> list[str]:
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    # GX sets some of its loggers to INFO itself; keep a run's output about the run.
+    for name in ("great_expectations.data_context.types.base", "great_expectations"):
+        logging.getLogger(name).setLevel(logging.WARNING)
 
     ctx = gx.get_context(mode="ephemeral")
     ctx.variables.progress_bars = ProgressBarsConfig(globally=False)

@@ -31,6 +31,8 @@ def parse_when(value: str | None) -> datetime | None:
 
 def _setup_logging() -> None:
     logging.basicConfig(level=logging.INFO, format="%(message)s")
+    for noisy in ("httpx", "httpx2", "great_expectations", "uvicorn"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
 @click.command()
