@@ -67,12 +67,18 @@ class PromptCache:
 
     def _explicit(self, scope: tuple[str, str], blocks: list[Block], prefixes: list[tuple[str, int]],
                   rules: CacheRules, now: float) -> CacheResult:
-        marks = [(i, prefixes[i]) for i, b in enumerate(blocks) if b.breakpoint_ttl_s is not None]
-        read = max((tokens for _, (digest, tokens) in marks if tokens >= rules.min_tokens
-                    and self._alive(scope, digest, now)), default=0)
+        marks = [i for i, b in enumerate(blocks) if b.breakpoint_ttl_s is not None]
+        if not marks:
+            return CacheResult()
+        # A breakpoint also finds prefixes cached at earlier block boundaries (Anthropic looks back up
+        # to 20 blocks), which is what makes a growing conversation read its previous turn.
+        last = marks[-1]
+        read = max((prefixes[i][1] for i in range(max(0, last - 20), last + 1)
+                    if prefixes[i][1] >= rules.min_tokens and self._alive(scope, prefixes[i][0], now)), default=0)
         write_5m = write_1h = 0
         written_upto = read
-        for i, (digest, tokens) in marks:
+        for i in marks:
+            digest, tokens = prefixes[i]
             ttl = blocks[i].breakpoint_ttl_s or rules.ttl_s
             if tokens < rules.min_tokens:
                 continue

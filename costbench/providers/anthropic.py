@@ -36,7 +36,9 @@ class Anthropic(Adapter):
 
     def build_request(self, model: str, messages: Sequence[Message], max_output_tokens: int, *,
                       cache_breakpoints: Sequence[int] = (), stream: bool = False) -> HttpRequest:
-        marks = set(cache_breakpoints)
+        # Breakpoints after the task's fixed context, plus one on the newest message so that each turn of a
+        # growing conversation caches its prefix for the next (Anthropic's incremental caching pattern).
+        marks = set(cache_breakpoints) | ({len(messages) - 1} if cache_breakpoints else set())
         system = [self._block(m["content"], i in marks) for i, m in enumerate(messages) if m["role"] == "system"]
         turns = [{"role": m["role"], "content": [self._block(m["content"], i in marks)]}
                  for i, m in enumerate(messages) if m["role"] != "system"]
