@@ -58,7 +58,8 @@ def test_anthropic_breakpoint_marks_the_block() -> None:
     req = get_adapter("anthropic").build_request("m", [{"role": "system", "content": "long doc"},
                                                        {"role": "user", "content": "q"}], 10, cache_breakpoints=[0])
     assert req.json["system"] == [{"type": "text", "text": "long doc", "cache_control": {"type": "ephemeral"}}]
-    assert "cache_control" not in req.json["messages"][0]["content"][0]
+    # the newest message is marked too, so a growing conversation caches each turn for the next
+    assert req.json["messages"][0]["content"][0]["cache_control"] == {"type": "ephemeral"}
 
 
 def test_cli_normalize_reads_stdin() -> None:
