@@ -27,9 +27,11 @@ browser: ## install Debian's headless Chromium for the browser tests if it is mi
 	scripts/ensure-chromium
 
 demo: setup ## replay 14 nights against the local emulator and render site/index.html
+	mkdir -p "$(PREFECT_HOME)"
 	$(BIN)/costbench demo
 
 test: setup browser ## run all tests (offline, against the emulator)
+	mkdir -p "$(PREFECT_HOME)"
 	$(BIN)/pytest
 
 bench: setup ## run the benchmarks in bench/ (they print ratios against baselines)
