@@ -175,7 +175,8 @@ class PriceBook:
 
 
 def _explain(path: Path, data: Any, exc: ValidationError) -> str:
-    err = exc.errors()[0]
+    # A misspelt key also makes the right key "missing": report the misspelling, it is the cause.
+    err = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")[0]
     loc = [str(p) for p in err["loc"]]
     where = ".".join(loc)
     if len(loc) >= 3 and loc[0] == "models":
@@ -206,20 +207,37 @@ def load_file(path: Path) -> ProviderFile:
     return parsed.model_copy(update={"models": models})
 
 
-def load_pricebook(directory: Path | None = None, overrides: list[Path] | None = None) -> PriceBook:
-    """Load every ``*.yml`` price file; later files (``overrides``) replace entries with the same id."""
-    files = sorted((directory or PRICES_DIR).glob("*.yml")) + list(overrides or [])
-    if not files:
-        raise PriceBookError(f"{directory or PRICES_DIR}: no price files (*.yml)")
-    digest = hashlib.sha256()
-    by_id: dict[str, PriceEntry] = {}
-    for path in files:
-        if path.name == "fx.yml":
-            continue
+def _by_model(paths: list[Path], digest: Any) -> dict[tuple[str, str], dict[str, PriceEntry]]:
+    found: dict[tuple[str, str], dict[str, PriceEntry]] = {}
+    for path in paths:
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
-        for entries in load_file(path).models.values():
-            by_id.update({e.entry_id: e for e in entries})
-    grouped: dict[tuple[str, str], list[PriceEntry]] = {}
-    for entry in sorted(by_id.values(), key=lambda e: e.effective_from):
-        grouped.setdefault((entry.provider, entry.model), []).append(entry)
+        for model, entries in load_file(path).models.items():
+            for entry in entries:
+                found.setdefault((entry.provider, model), {})[entry.entry_id] = entry
+    return found
+
+
+def load_pricebook(directory: Path | None = None, overrides: list[Path] | None = None) -> PriceBook:
+    """Load the price book: imported upstream files, then own files, then ``overrides``.
+
+    Precedence is per (provider, model): a model defined by an own file (``<dir>/*.yml``) ignores
+    every imported entry (``<dir>/imported/*.yml``); ``overrides`` replace entries with the same id.
+    """
+    root = directory or PRICES_DIR
+    own_files = [p for p in sorted(root.glob("*.yml")) if p.name != "fx.yml"]
+    if not own_files:
+        raise PriceBookError(f"{root}: no price files (*.yml)")
+    digest = hashlib.sha256()
+    imported = _by_model(sorted((root / "imported").glob("*.yml")), digest)
+    merged = {**imported, **_by_model(own_files, digest)}
+    for key, entries in _by_model(list(overrides or []), digest).items():
+        merged.setdefault(key, {}).update(entries)
+    grouped = {key: sorted(entries.values(), key=lambda e: e.effective_from) for key, entries in merged.items()}
     return PriceBook(grouped, digest.hexdigest()[:12])
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema of a price file, for editors (committed as ``prices/schema.json``)."""
+    schema = ProviderFile.model_json_schema()
+    schema["title"] = "costbench price file"
+    return schema

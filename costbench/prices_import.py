@@ -1,0 +1,104 @@
+"""Import dated price entries from the maintained ``genai-prices`` package (its bundled snapshot, offline).
+
+genai-prices has no announcement dates and no native currencies; costbench's own YAML in
+``costbench/prices/`` therefore takes precedence: for any (provider, model) that an own file defines,
+imported entries are ignored (``pricebook.load_pricebook``). Imported files go to
+``costbench/prices/imported/<provider>.yml``. Mapping: ``input_mtok`` → input_uncached,
+``cache_read_mtok`` → cache_read, ``cache_write_mtok`` → cache_write_5m, ``output_mtok`` → output;
+``TieredPrices`` → tiers (cliffs over total input, strictly above the start); a ``StartDateConstraint``
+→ a dated entry; a ``TimeOfDateConstraint`` → a time-of-day window of the entry in force.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import yaml
+from genai_prices import data_snapshot, types
+
+from costbench.errors import UnknownModel, did_you_mean
+
+# costbench provider name → genai-prices provider id
+PROVIDER_IDS = {"deepseek": "deepseek", "mistral": "mistral", "xai": "x-ai", "google": "google",
+                "anthropic": "anthropic", "openai": "openai", "openrouter": "openrouter"}
+EPOCH = "2023-01-01T00:00:00Z"
+"""effective_from of undated upstream prices: "in force since before costbench's history"."""
+
+
+def _rate(value: Any) -> tuple[Decimal | None, list[dict[str, Any]]]:
+    if value is None:
+        return None, []
+    if isinstance(value, types.TieredPrices):
+        return Decimal(value.base), [{"start": t.start, "price": Decimal(t.price)} for t in value.tiers]
+    return Decimal(value), []
+
+
+def _rates(price: types.ModelPrice) -> tuple[dict[str, Any], dict[int, dict[str, Any]]]:
+    names = {"input_uncached": "input_mtok", "cache_read": "cache_read_mtok", "cache_write_5m": "cache_write_mtok",
+             "output": "output_mtok"}
+    rates: dict[str, Any] = {}
+    tiers: dict[int, dict[str, Any]] = {}
+    for ours, theirs in names.items():
+        base, tiered = _rate(getattr(price, theirs, None))
+        if base is not None:
+            rates[ours] = str(base)
+        for t in tiered:
+            tiers.setdefault(t["start"], {})[ours] = str(t["price"])
+    rates.setdefault("input_uncached", "0")
+    rates.setdefault("output", "0")
+    return rates, tiers
+
+
+def _entry(price: types.ModelPrice, start: str, snapshot_note: str) -> dict[str, Any]:
+    rates, tiers = _rates(price)
+    entry: dict[str, Any] = {"effective_from": start, "currency": "USD", "rates": rates,
+                             "source": "https://github.com/pydantic/genai-prices", "checked_on": date.today().isoformat(),
+                             "notes": snapshot_note}
+    if tiers:
+        entry["tiers"] = [{"above_input_tokens": start_tokens, "rates": {**rates, **tier}}
+                          for start_tokens, tier in sorted(tiers.items())]
+    return entry
+
+
+def model_entries(info: types.ModelInfo) -> list[dict[str, Any]]:
+    """Dated entries of one upstream model."""
+    note = f"imported from genai-prices model {info.id!r}"
+    if isinstance(info.prices, types.ModelPrice):
+        return [_entry(info.prices, EPOCH, note + "; no start date upstream")]
+    entries: list[dict[str, Any]] = []
+    for cond in info.prices:
+        constraint = cond.constraint
+        if isinstance(constraint, types.TimeOfDateConstraint) and entries:
+            rates, _ = _rates(cond.prices)
+            entries[-1].setdefault("windows", []).append({"name": "time-of-day", "start_utc": constraint.start_time.replace(tzinfo=None).isoformat(),
+                                                          "end_utc": constraint.end_time.replace(tzinfo=None).isoformat(),
+                                                          "rates": rates})
+        else:
+            start = f"{constraint.start_date.isoformat()}T00:00:00Z" if isinstance(constraint, types.StartDateConstraint) else EPOCH
+            entries.append(_entry(cond.prices, start, note))
+    return entries
+
+
+def import_provider(provider: str, models: list[str]) -> dict[str, Any]:
+    """The price-file document (``provider`` + ``models``) for the given models of one provider."""
+    snapshot = data_snapshot.get_snapshot()
+    upstream_id = PROVIDER_IDS.get(provider, provider)
+    upstream = data_snapshot.find_provider_by_id(snapshot.providers, upstream_id)
+    if upstream is None:
+        raise UnknownModel(f"genai-prices has no provider {upstream_id!r}.{did_you_mean(upstream_id, [p.id for p in snapshot.providers])}")
+    doc: dict[str, Any] = {"provider": provider, "models": {}}
+    for model in models:
+        info = next((m for m in upstream.models if m.is_match(model)), None)
+        if info is None:
+            raise UnknownModel(f"genai-prices has no model {model!r} for {upstream_id}."
+                               f"{did_you_mean(model, [m.id for m in upstream.models])}")
+        doc["models"][model] = model_entries(info)
+    return doc
+
+
+def dump(doc: dict[str, Any]) -> str:
+    """YAML text of a price document (prices stay exact strings)."""
+    head = "# yaml-language-server: $schema=../schema.json\n# Generated by `costbench prices import`; do not edit: own files in costbench/prices/ override it.\n"
+    return head + yaml.safe_dump(doc, sort_keys=False, allow_unicode=True)

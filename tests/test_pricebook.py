@@ -1,0 +1,111 @@
+"""The price book: strict loading with errors naming file, entry and field; dated lookups; import; CLI."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from costbench.cli import main
+from costbench.errors import PriceBookError, PriceNotFound, UnknownModel
+from costbench.pricebook import PRICES_DIR, json_schema, load_pricebook
+
+GOOD = """provider: acme
+models:
+  m1:
+    - effective_from: 2025-01-01T00:00:00Z
+      currency: USD
+      rates: {input_uncached: 1.10, output: 4}
+      source: https://example.invalid/pricing
+      checked_on: 2026-11-24
+"""
+
+
+def _book(tmp_path: Path, text: str, name: str = "acme.yml") -> Path:
+    (tmp_path / name).write_text(text)
+    return tmp_path
+
+
+def test_prices_are_exact_decimals_from_yaml_text(tmp_path) -> None:
+    entry = load_pricebook(_book(tmp_path, GOOD)).price_for("acme", "m1", datetime(2025, 6, 1, tzinfo=UTC))
+    assert entry.rates.input_uncached == Decimal("1.10") and str(entry.rates.input_uncached) == "1.10"
+    assert entry.entry_id == "acme/m1@2025-01-01"
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    (GOOD.replace("rates:", "ratez:"), "m1 entry effective_from=2025-01-01 00:00:00+00:00: field ratez: Extra inputs are not permitted. Did you mean: rates?"),
+    (GOOD.replace("currency: USD", "currency: GBP"), "field currency: Input should be 'USD', 'CNY' or 'EUR'"),
+    (GOOD.replace("      source: https://example.invalid/pricing\n", ""), "field source: Field required"),
+    (GOOD.replace("output: 4", "outptu: 4"), "field rates.outptu"),
+    ("provider: [unclosed", "not valid YAML"),
+])
+def test_bad_price_files_name_file_entry_and_field(tmp_path, text: str, message: str) -> None:
+    root = _book(tmp_path, text)
+    with pytest.raises(PriceBookError) as info:
+        load_pricebook(root)
+    assert str(root / "acme.yml") in str(info.value)
+    assert message in str(info.value)
+
+
+def test_a_change_must_be_a_new_entry(tmp_path) -> None:
+    twice = GOOD + GOOD.split("models:\n  m1:\n", 1)[1]
+    with pytest.raises(PriceBookError, match="two entries share an effective_from"):
+        load_pricebook(_book(tmp_path, twice))
+
+
+def test_lookup_before_first_entry_and_unknown_model() -> None:
+    book = load_pricebook()
+    with pytest.raises(PriceNotFound, match="add one with effective_from <= that time"):
+        book.price_for("deepseek", "deepseek-chat", datetime(2020, 1, 1, tzinfo=UTC))
+    with pytest.raises(UnknownModel, match="Did you mean: mistral/mistral-large-2411"):
+        book.price_for("mistral", "mistral-large-2412", datetime(2025, 1, 1, tzinfo=UTC))
+
+
+def test_deepseek_history_has_the_2025_09_29_cut() -> None:
+    changes = [(c.previous.entry_id, c.current.entry_id) for c in load_pricebook().changes()]
+    assert ("deepseek/deepseek-chat@2025-09-05T16:00", "deepseek/deepseek-chat@2025-09-29") in changes
+
+
+def test_committed_schema_is_current() -> None:
+    assert json.loads((PRICES_DIR / "schema.json").read_text()) == json_schema()
+
+
+def test_own_files_override_imported_entries(tmp_path) -> None:
+    (tmp_path / "imported").mkdir()
+    _book(tmp_path, GOOD.replace("1.10", "9.99").replace("2025-01-01", "2023-01-01"), "imported/acme.yml")
+    _book(tmp_path, GOOD.replace("m1:", "m2:"), "imported/acme2.yml")
+    book = load_pricebook(_book(tmp_path, GOOD))
+    assert [e.rates.input_uncached for e in book.entries("acme", "m1")] == [Decimal("1.10")]
+    assert book.entries("acme", "m2")[0].entry_id == "acme/m2@2025-01-01"  # only upstream knows m2
+
+
+def test_import_from_genai_prices_writes_loadable_entries(tmp_path) -> None:
+    from costbench.prices_import import dump, import_provider
+
+    (tmp_path / "own.yml").write_text(GOOD)
+    (tmp_path / "imported").mkdir()
+    (tmp_path / "imported" / "deepseek.yml").write_text(dump(import_provider("deepseek", ["deepseek-chat"])))
+    entry = load_pricebook(tmp_path).price_for("deepseek", "deepseek-chat", datetime(2025, 3, 1, 12, tzinfo=UTC))
+    assert entry.rates.output == Decimal("0.55") and entry.windows[0].rates.output == Decimal("1.1")
+    with pytest.raises(UnknownModel, match="genai-prices has no model"):
+        import_provider("deepseek", ["deepseek-nope-9000"])
+
+
+def test_cli_cost_prices_and_errors(tmp_path) -> None:
+    runner = CliRunner()
+    usage = '{"input_uncached_tokens": 2753752, "cache_read_tokens": 946816, "output_tokens": 3100977}'
+    out = runner.invoke(main, ["cost", "--usage", "-", "--model", "deepseek/deepseek-chat", "--at", "2024-09-01T12:00:00Z"],
+                        input=usage)
+    assert out.exit_code == 0, out.output
+    data = json.loads(out.output)
+    assert (data["currency"], data["total"]) == ("CNY", "9.0503876")
+    assert data["entry"]["entry_id"] == "deepseek/deepseek-chat@2024-08-02"
+    shown = runner.invoke(main, ["prices", "show", "deepseek/deepseek-chat", "--json"])
+    assert len(json.loads(shown.output)) == 5
+    bad = runner.invoke(main, ["cost", "--usage", "-", "--model", "deepseek/deepseek-chat"], input='{"input_tokens": 1}')
+    assert bad.exit_code == 1 and "Did you mean" in bad.output and "Traceback" not in bad.output
+    assert runner.invoke(main, ["prices", "check"]).exit_code == 0
