@@ -86,5 +86,5 @@ class ProviderError(CostbenchError):
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
     """Return ``" Did you mean: a, b?"`` for close matches of ``word``, or an empty string."""
-    matches = difflib.get_close_matches(word, list(choices), n=3, cutoff=0.5)
+    matches = difflib.get_close_matches(word, list(dict.fromkeys(choices)), n=3, cutoff=0.5)
     return f" Did you mean: {', '.join(matches)}?" if matches else ""
