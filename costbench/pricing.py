@@ -85,6 +85,30 @@ def _cost_row(row: dict[str, Any], pricer: Pricer, priced_at: datetime) -> list[
     ]
 
 
+def _entry_rows(pricer: Pricer) -> list[list[Any]]:
+    rows_out = []
+    for history in pricer.book.entries_by_model.values():
+        previous = None
+        for e in history:
+            r = e.rates.per_field()
+            rows_out.append([
+                pricer.version, e.entry_id, e.provider, e.model, previous, e.effective_from, e.announced_on,
+                e.currency, pricer.fx.rate(e.currency, e.effective_from), r["input_uncached"], r["cache_read"],
+                r["cache_write_5m"], r["cache_write_1h"], r["output"], e.request_fee, bool(e.tiers),
+                bool(e.windows), e.source,
+            ])
+            previous = e.entry_id
+    return rows_out
+
+
+def sync_price_entries(con: duckdb.DuckDBPyConnection, pricer: Pricer) -> None:
+    """Store this price-book version's entries (once per version), so analytics can trace every figure."""
+    if rows(con, "SELECT 1 AS x FROM price_entries WHERE pricebook_version = ? LIMIT 1", [pricer.version]):
+        return
+    values = _entry_rows(pricer)
+    con.executemany(f"INSERT INTO price_entries VALUES ({', '.join('?' * len(values[0]))})", values)
+
+
 def price_run(con: duckdb.DuckDBPyConnection, run_id: str, pricer: Pricer | None = None) -> int:
     """(Re)compute the costs of every successful call of a run; returns the number of calls priced."""
     pricer = pricer or Pricer.load()
@@ -92,6 +116,7 @@ def price_run(con: duckdb.DuckDBPyConnection, run_id: str, pricer: Pricer | None
     values = [_cost_row(r, pricer, priced_at) for r in rows(con, _CALLS_TO_PRICE, [run_id])]
     con.execute("BEGIN TRANSACTION")
     try:
+        sync_price_entries(con, pricer)
         con.execute("DELETE FROM costs WHERE run_id = ?", [run_id])
         if values:
             con.executemany(f"INSERT INTO costs VALUES ({', '.join('?' * len(values[0]))})", values)

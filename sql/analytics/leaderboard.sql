@@ -1,0 +1,79 @@
+-- The leaderboard: success rate, effective cost per solved task with a 95 % bootstrap interval, advertised
+-- vs effective $/Mtok and cache hit rate. advertised_input/output = the latest list price; the blended
+-- advertised price uses the list prices in force at each call. Grain: one row per provider × model over runs that passed the gate.
+-- Bootstrap: 200 deterministic replicates resampling (run, task) clusters with replacement (hash-based
+-- picks), interval = 2.5 % / 97.5 % discrete quantiles of replicate cost per solved task. No parameters.
+WITH ok_calls AS (
+    SELECT c.*, k.total_usd, g.passed,
+           pe.input_uncached_per_mtok * pe.fx_rate_to_usd AS list_in_usd,   -- list prices of the entry that priced it
+           pe.output_per_mtok * pe.fx_rate_to_usd AS list_out_usd
+    FROM calls c JOIN runs r ON r.run_id = c.run_id AND r.status = 'ok'
+    LEFT JOIN costs k USING (call_id) LEFT JOIN grades g USING (call_id)
+    LEFT JOIN price_entries pe ON pe.entry_id = k.entry_id AND pe.pricebook_version = k.pricebook_version
+),
+units AS (
+    SELECT provider, model, run_id, task_id,
+           coalesce(sum(total_usd), 0) AS spend_usd,
+           count(*) FILTER (WHERE passed) AS solved
+    FROM ok_calls GROUP BY ALL
+),
+numbered AS (
+    SELECT *, row_number() OVER (PARTITION BY provider, model ORDER BY run_id, task_id) - 1 AS idx,
+           count(*) OVER (PARTITION BY provider, model) AS n
+    FROM units
+),
+sizes AS (SELECT DISTINCT provider, model, n FROM numbered),
+draws AS (
+    SELECT s.provider, s.model, r.rep, hash(r.rep, i.i, s.provider, s.model) % s.n AS idx
+    FROM sizes s CROSS JOIN range(200) r(rep) CROSS JOIN LATERAL (SELECT unnest(range(s.n)) AS i) i
+),
+replicates AS (
+    SELECT d.provider, d.model, d.rep, money_div(sum(u.spend_usd), sum(u.solved)) AS cpst_usd
+    FROM draws d JOIN numbered u ON u.provider = d.provider AND u.model = d.model AND u.idx = d.idx
+    GROUP BY ALL
+),
+ci AS (
+    SELECT provider, model, quantile_disc(cpst_usd, 0.025) AS lo, quantile_disc(cpst_usd, 0.975) AS hi
+    FROM replicates GROUP BY ALL
+),
+totals AS (
+    SELECT provider, model, bool_or(simulated) AS simulated,
+           count(*) FILTER (WHERE passed IS NOT NULL) AS attempts, count(*) FILTER (WHERE passed) AS solved,
+           coalesce(sum(total_usd), 0)::DECIMAL(38, 12) AS spend_usd,
+           sum(input_uncached_tokens) AS uncached, sum(cache_read_tokens) AS cache_read,
+           sum(cache_write_5m_tokens + cache_write_1h_tokens) AS cache_write, sum(output_tokens) AS output_tokens,
+           sum((input_uncached_tokens + cache_read_tokens + cache_write_5m_tokens + cache_write_1h_tokens) * list_in_usd
+               + output_tokens * list_out_usd)::DECIMAL(38, 12) AS list_cost_usd_mtok
+    FROM ok_calls GROUP BY ALL
+),
+latest AS (
+    SELECT provider, model,
+           arg_max(input_uncached_per_mtok * fx_rate_to_usd, effective_from) AS in_usd,
+           arg_max(output_per_mtok * fx_rate_to_usd, effective_from) AS out_usd
+    FROM price_entries
+    WHERE pricebook_version = (SELECT arg_max(pricebook_version, run_at) FROM runs WHERE pricebook_version IS NOT NULL)
+    GROUP BY ALL
+)
+SELECT t.provider,
+       t.model,
+       t.simulated,
+       t.attempts,
+       t.solved,
+       t.solved / nullif(t.attempts, 0)                                    AS success_rate,
+       t.spend_usd,
+       money_div(t.spend_usd, t.solved)                                    AS cost_per_solved_task_usd,
+       ci.lo::DECIMAL(38, 12)                                              AS cpst_ci_low_usd,
+       ci.hi::DECIMAL(38, 12)                                              AS cpst_ci_high_usd,
+       l.in_usd::DECIMAL(38, 12)                                           AS advertised_input_per_mtok_usd,
+       l.out_usd::DECIMAL(38, 12)                                          AS advertised_output_per_mtok_usd,
+       -- list prices in force at each call, at the measured token mix, without any cache discount
+       money_div(t.list_cost_usd_mtok, t.uncached + t.cache_read + t.cache_write + t.output_tokens)
+                                                                           AS advertised_blended_per_mtok_usd,
+       money_div(t.spend_usd * 1000000, t.uncached + t.cache_read + t.cache_write + t.output_tokens)
+                                                                           AS effective_per_mtok_usd,
+       (money_div(t.spend_usd * 1000000, t.uncached + t.cache_read + t.cache_write + t.output_tokens)
+        / nullif(money_div(t.list_cost_usd_mtok, t.uncached + t.cache_read + t.cache_write + t.output_tokens), 0))::DOUBLE
+                                                                           AS effective_vs_advertised_ratio,
+       (t.cache_read / nullif(t.uncached + t.cache_read + t.cache_write, 0))::DOUBLE AS cache_hit_rate
+FROM totals t LEFT JOIN ci USING (provider, model) LEFT JOIN latest l USING (provider, model)
+ORDER BY cost_per_solved_task_usd NULLS LAST, t.provider, t.model
