@@ -11,6 +11,7 @@ import logging
 import os
 from pathlib import Path
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import duckdb
@@ -22,14 +23,25 @@ os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 TOKEN_COLUMNS = ("input_uncached_tokens", "cache_read_tokens", "cache_write_5m_tokens",
                  "cache_write_1h_tokens", "output_tokens", "reasoning_tokens")
 
+MAX_LATENCY_MS = 600_000
+"""A call slower than 10 minutes is not a latency, it is a bug."""
+
 SUITES: dict[str, list[tuple[str, dict[str, Any]]]] = {
     "calls": [
         ("ExpectTableRowCountToBeBetween", {"min_value": 1}),
-        ("ExpectColumnValuesToNotBeNull", {"column": "call_id"}),
+        *[("ExpectColumnValuesToNotBeNull", {"column": c})
+          for c in ("call_id", "run_id", "provider", "model", "task_id", "task_version", "requested_at")],
         ("ExpectColumnValuesToBeUnique", {"column": "call_id"}),
-        ("ExpectColumnValuesToNotBeNull", {"column": "run_id"}),
         ("ExpectColumnValuesToBeInSet", {"column": "status", "value_set": ["ok", "error"]}),
         *[("ExpectColumnValuesToBeBetween", {"column": c, "min_value": 0}) for c in TOKEN_COLUMNS],
+        ("ExpectColumnPairValuesAToBeGreaterThanB", {"column_A": "output_tokens", "column_B": "reasoning_tokens",
+                                                     "or_equal": True, "ignore_row_if": "either_value_is_missing"}),
+        ("ExpectColumnValuesToBeBetween", {"column": "latency_ms", "min_value": 0, "max_value": MAX_LATENCY_MS}),
+    ],
+    "costs": [
+        ("ExpectColumnValuesToNotBeNull", {"column": "total_usd"}),
+        ("ExpectColumnValuesToBeUnique", {"column": "call_id"}),
+        ("ExpectColumnValuesToBeBetween", {"column": "total_usd", "min_value": 0}),
     ],
 }
 
@@ -50,14 +62,13 @@ class QualityReport:
         return f"run {self.run_id}: {len(self.failures)} of {self.checks} quality checks failed: " + "; ".join(self.failures)
 
 
-def _gx_failures(table: str, df: Any, expectations: list[tuple[str, dict[str, Any]]]) -> list[str]:
+def _gx_results(table: str, df: Any, expectations: list[tuple[str, dict[str, Any]]]) -> list[CheckResult]:
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
     # GX sets some of its loggers to INFO itself; keep a run's output about the run.
     for name in ("great_expectations.data_context.types.base", "great_expectations"):
         logging.getLogger(name).setLevel(logging.WARNING)
-
     ctx = gx.get_context(mode="ephemeral")
     ctx.variables.progress_bars = ProgressBarsConfig(globally=False)
     batch_def = ctx.data_sources.add_pandas(f"costbench_{table}").add_dataframe_asset(table) \
@@ -66,45 +77,65 @@ def _gx_failures(table: str, df: Any, expectations: list[tuple[str, dict[str, An
     for name, kwargs in expectations:
         suite.add_expectation(getattr(gx.expectations, name)(**kwargs))
     vd = ctx.validation_definitions.add(gx.ValidationDefinition(name=f"{table}_vd", data=batch_def, suite=suite))
-    result = vd.run(batch_parameters={"dataframe": df})
-    failures = []
-    for r in result.results:
-        if not r.success:
-            cfg = r.expectation_config
-            column = cfg.kwargs.get("column", "")
-            failures.append(f"{table}: {cfg.type} {column}".strip())
-    return failures
+    out = []
+    for r in vd.run(batch_parameters={"dataframe": df}).results:
+        cfg = r.expectation_config
+        columns = " ".join(str(cfg.kwargs[k]) for k in ("column", "column_A", "column_B") if k in cfg.kwargs)
+        bad = (r.result or {}).get("unexpected_count")
+        out.append(CheckResult(f"{table}: {cfg.type} {columns}".strip(), "gx", bool(r.success), bad,
+                               None if r.success else f"{bad if bad is not None else '?'} unexpected value(s)"))
+    return out
 
 
-def _audits(con: duckdb.DuckDBPyConnection, run_id: str) -> tuple[int, list[str]]:
-    names = sorted(p.stem for p in (SQL_DIR / "audits").glob("*.sql"))
-    failures = []
-    for name in names:
-        bad = query(con, f"audits/{name}", run_id=run_id)
-        if bad:
-            failures.append(f"audit {name}: {len(bad)} offending row(s)")
-    return len(names), failures
+@dataclass(frozen=True)
+class CheckResult:
+    """One check's verdict."""
+
+    name: str
+    kind: str
+    passed: bool
+    failing_rows: int | None
+    detail: str | None
+
+
+def _audits(con: duckdb.DuckDBPyConnection, run_id: str) -> list[CheckResult]:
+    out = []
+    for path in sorted((SQL_DIR / "audits").glob("*.sql")):
+        bad = query(con, f"audits/{path.stem}", run_id=run_id)
+        detail = None if not bad else f"{len(bad)} offending row(s), e.g. {bad[0]}"
+        out.append(CheckResult(path.stem, "audit", not bad, len(bad), detail and detail[:300]))
+    return out
+
+
+def _store(con: duckdb.DuckDBPyConnection, run_id: str, checks: list[CheckResult]) -> None:
+    now = datetime.now(UTC)
+    con.execute("DELETE FROM quality_results WHERE run_id = ?", [run_id])
+    con.executemany("INSERT INTO quality_results VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    [[run_id, c.name, c.kind, c.passed, c.failing_rows, c.detail, now] for c in checks])
 
 
 def check_run(con: duckdb.DuckDBPyConnection, run_id: str) -> QualityReport:
-    """Run every suite and audit over ``run_id``; mark the run ``failed_quality`` when any fails."""
-    failures: list[str] = []
-    checks = 0
+    """Run every suite and audit over ``run_id``; a failing run is quarantined as ``failed_quality``."""
+    checks: list[CheckResult] = []
     for table, expectations in SUITES.items():
-        df = con.execute(f"SELECT * EXCLUDE (raw_usage, raw_response, request_json) FROM {table} WHERE run_id = ?",
-                         [run_id]).df()
-        failures += _gx_failures(table, df, expectations)
-        checks += len(expectations)
-    audit_count, audit_failures = _audits(con, run_id)
-    report = QualityReport(run_id, not (failures or audit_failures), failures + audit_failures, checks + audit_count)
+        df = con.execute(f"SELECT * EXCLUDE ({_heavy(table)}) FROM {table} WHERE run_id = ?", [run_id]).df()
+        checks += _gx_results(table, df, expectations)
+    checks += _audits(con, run_id)
+    _store(con, run_id, checks)
+    failures = [f"{c.name} ({c.detail})" if c.detail else c.name for c in checks if not c.passed]
+    report = QualityReport(run_id, not failures, failures, len(checks))
     set_run_status(con, run_id, "ok" if report.passed else "failed_quality", None if report.passed else report.summary())
     return report
 
 
-def run_status(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, Any]:
-    """The stored status of a run and why."""
-    found = rows(con, "SELECT run_id, status, status_reason FROM runs WHERE run_id = ?", [run_id])
-    return found[0] if found else {}
+def _heavy(table: str) -> str:
+    return "raw_usage, raw_response, request_json" if table == "calls" else "priced_at"
+
+
+def results(con: duckdb.DuckDBPyConnection, run_id: str) -> list[dict[str, Any]]:
+    """The stored per-check results of a run."""
+    return rows(con, "SELECT check_name, kind, passed, failing_rows, detail FROM quality_results "
+                     "WHERE run_id = ? ORDER BY passed, kind, check_name", [run_id])
 
 
 def check(db_path: Path, run_id: str) -> QualityReport:

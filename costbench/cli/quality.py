@@ -1,0 +1,46 @@
+"""``costbench quality RUN_ID``: the data-quality verdict of a run and each check's result."""
+
+from __future__ import annotations
+
+import json
+
+from pathlib import Path
+
+import click
+
+from costbench.cli.core import config_option
+from costbench.config import load_config
+
+
+@click.command("quality")
+@click.argument("run_id")
+@config_option
+@click.option("--db", "db_path", type=click.Path(dir_okay=False), help="DuckDB file (default: paths.db; the demo's is var/demo/costbench.duckdb).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--recheck", is_flag=True, help="Run the checks again now (and update the run's status).")
+def quality_cmd(run_id: str, config_path: str, db_path: str | None, as_json: bool, recheck: bool) -> None:
+    """Show why a run passed or was quarantined (status failed_quality).
+
+    Example: costbench quality 20250929T0200-3a435d
+    """
+    from costbench import quality
+    from costbench.store import opened, run_row
+
+    cfg = load_config(config_path)
+    with opened(Path(db_path) if db_path else cfg.paths.db) as con:
+        run = run_row(con, run_id)
+        if recheck:
+            quality.check_run(con, run_id)
+            run = run_row(con, run_id)
+        results = quality.results(con, run_id)
+    if as_json:
+        click.echo(json.dumps({"run_id": run_id, "status": run["status"], "reason": run["status_reason"],
+                               "checks": results}, indent=2, default=str))
+        return
+    click.echo(f"run {run_id}: {run['status']}" + (f" ({run['status_reason']})" if run["status_reason"] else ""))
+    for r in results:
+        click.echo(f"  {'ok  ' if r['passed'] else 'FAIL'} {r['kind']:<5} {r['check_name']}"
+                   + (f": {r['detail']}" if r["detail"] else ""))
+
+
+COMMANDS = [quality_cmd]

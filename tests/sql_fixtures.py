@@ -1,0 +1,49 @@
+"""Tiny hand-made rows for analytics and quality tests (every figure below is computed by hand)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import duckdb
+
+from costbench.store import connect, migrate
+
+D = Decimal
+CHANGE_AT = datetime(2025, 9, 29, tzinfo=UTC)
+
+
+def db() -> duckdb.DuckDBPyConnection:
+    con = connect(":memory:")
+    migrate(con)
+    return con
+
+
+def add_entries(con: duckdb.DuckDBPyConnection) -> None:
+    """deepseek/x: USD 1.00 in / 0.10 read / 2.00 out per Mtok, then from 2025-09-29 0.50 / 0.05 / 0.50."""
+    rows = [
+        ["pb1", "deepseek/x@2025-01-01", "deepseek", "x", None, datetime(2025, 1, 1, tzinfo=UTC), None, "USD", D(1),
+         D("1.00"), D("0.10"), D("1.00"), D("1.00"), D("2.00"), D(0), False, False, "s"],
+        ["pb1", "deepseek/x@2025-09-29", "deepseek", "x", "deepseek/x@2025-01-01", CHANGE_AT,
+         datetime(2025, 9, 27).date(), "USD", D(1), D("0.50"), D("0.05"), D("0.50"), D("0.50"), D("0.50"), D(0),
+         False, False, "s"],
+    ]
+    con.executemany("INSERT INTO price_entries VALUES (" + ",".join("?" * 18) + ")", rows)
+
+
+def add_run(con: duckdb.DuckDBPyConnection, run_id: str, at: datetime, status: str = "ok") -> None:
+    con.execute("INSERT INTO runs VALUES (?, ?, ?, NULL, ?, NULL, 'cfg', 'cat1', 'pb1', true, 5)",
+                [run_id, at, at, status])
+
+
+def add_call(con: duckdb.DuckDBPyConnection, run_id: str, call_id: str, at: datetime, *, uncached: int, read: int,
+             out: int, passed: bool | None, total_usd: Decimal, entry: str, provider: str = "deepseek",
+             model: str = "x", reasoning: int = 0, reported: Decimal | None = None, task: str = "t1") -> None:
+    con.execute(
+        """INSERT INTO calls VALUES (?, ?, 'main', ?, ?, 'deepseek', ?, 1, 'math', ?, 0, 0, true, ?, 10, 1, 'ok', 200,
+           NULL, 'a', ?, ?, 0, 0, ?, ?, ?, NULL, NULL, NULL, true, ?)""",
+        [call_id, run_id, provider, model, task, call_id, at, uncached, read, out, reasoning, reported, at])
+    con.execute("INSERT INTO costs VALUES (?, ?, ?, 'pb1', 'USD', 0, 0, 0, 0, 0, 0, ?, 1, ?, NULL, NULL, NULL, false, ?)",
+                [call_id, run_id, entry, total_usd, total_usd, at])
+    if passed is not None:
+        con.execute("INSERT INTO grades VALUES (?, ?, 'exact', ?, ?, 'r')", [call_id, run_id, float(passed), passed])
