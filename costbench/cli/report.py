@@ -13,7 +13,9 @@ from costbench.config import load_config
 @click.command("report")
 @config_option
 @click.option("--out", type=click.Path(file_okay=False), help="Output folder (default: paths.site).")
-def report_cmd(config_path: str, out: str | None) -> None:
+@click.option("--db", "db_path", type=click.Path(dir_okay=False),
+              help="DuckDB file (default: paths.db; the demo's is var/demo/costbench.duckdb).")
+def report_cmd(config_path: str, out: str | None, db_path: str | None) -> None:
     """Render the static report site from the store.
 
     Example: costbench report --out site
@@ -21,7 +23,7 @@ def report_cmd(config_path: str, out: str | None) -> None:
     from costbench import report
 
     cfg = load_config(config_path)
-    result = report.build(cfg.paths.db, Path(out) if out else cfg.paths.site)
+    result = report.build(Path(db_path) if db_path else cfg.paths.db, Path(out) if out else cfg.paths.site)
     click.echo(f"report: {result.index}")
 
 
