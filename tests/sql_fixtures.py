@@ -38,11 +38,11 @@ def add_run(con: duckdb.DuckDBPyConnection, run_id: str, at: datetime, status: s
 
 def add_call(con: duckdb.DuckDBPyConnection, run_id: str, call_id: str, at: datetime, *, uncached: int, read: int,
              out: int, passed: bool | None, total_usd: Decimal, entry: str, provider: str = "deepseek",
-             model: str = "x", reasoning: int = 0, reported: Decimal | None = None, task: str = "t1") -> None:
+             model: str = "x", reasoning: int = 0, reported: Decimal | None = None, task: str = "t1", output: str = "a") -> None:
     con.execute(
         """INSERT INTO calls VALUES (?, ?, 'main', ?, ?, 'deepseek', ?, 1, 'math', ?, 0, 0, true, ?, 10, 1, 'ok', 200,
-           NULL, 'a', ?, ?, 0, 0, ?, ?, ?, NULL, NULL, NULL, true, ?)""",
-        [call_id, run_id, provider, model, task, call_id, at, uncached, read, out, reasoning, reported, at])
+           NULL, ?, ?, ?, 0, 0, ?, ?, ?, NULL, NULL, NULL, true, ?)""",
+        [call_id, run_id, provider, model, task, call_id, at, output, uncached, read, out, reasoning, reported, at])
     con.execute("INSERT INTO costs VALUES (?, ?, ?, 'pb1', 'USD', 0, 0, 0, 0, 0, 0, ?, 1, ?, NULL, NULL, NULL, false, ?)",
                 [call_id, run_id, entry, total_usd, total_usd, at])
     if passed is not None:

@@ -1,0 +1,94 @@
+"""The rendered site: pages, relative links that resolve, escaped model output, CSV/JSON, determinism."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from html.parser import HTMLParser
+from pathlib import Path
+
+from costbench.report import build, usd
+from tests.report_fixtures import XSS, build_store
+
+
+class Links(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.links: list[str] = []
+        self.scripts: list[str] = []
+        self._in_script = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self._in_script = tag == "script"
+        for name, value in attrs:
+            if name in ("href", "src") and value:
+                self.links.append(value)
+
+    def handle_data(self, data: str) -> None:
+        if self._in_script:
+            self.scripts.append(data)
+
+    def handle_endtag(self, tag: str) -> None:
+        self._in_script = False
+
+
+def _site(tmp_path: Path) -> Path:
+    out = tmp_path / "site"
+    result = build(build_store(tmp_path / "r.duckdb"), out)
+    assert result.index == out / "index.html" and result.pages >= 8
+    return out
+
+
+def test_every_relative_link_resolves_and_nothing_is_absolute(tmp_path) -> None:
+    out = _site(tmp_path)
+    pages = sorted(out.rglob("*.html"))
+    for page in pages:
+        parser = Links()
+        parser.feed(page.read_text())
+        for link in parser.links:
+            if link.startswith("https://"):
+                assert page.parent.name == "models" or page.name.startswith("index"), link  # only price sources
+                continue
+            assert not link.startswith(("/", "http:", "file:")), (page, link)
+            assert (page.parent / link.split("#")[0]).resolve().is_file(), (page, link)
+
+
+def test_leaderboard_content_and_downloads(tmp_path) -> None:
+    out = _site(tmp_path)
+    html = (out / "index.html").read_text()
+    assert 'id="leaderboard" class="sortable"' in html and "deepseek/x" in html and "mistral/y" in html
+    assert "Simulated" in html and "catalog version(s): cat1" in html
+    data = json.loads((out / "data/leaderboard.json").read_text())
+    assert {r["model"] for r in data} == {"x", "y"}
+    assert all(isinstance(r["spend_usd"], str) for r in data)  # exact decimals, never floats
+    assert (out / "data/leaderboard.csv").read_text().startswith("provider,model,")
+    change = (out / "changes/deepseek--x-2025-09-29.html").read_text()
+    assert "Price effect" in change and "<svg" in change
+
+
+def test_model_output_is_escaped_text(tmp_path) -> None:
+    out = _site(tmp_path)
+    page = (out / "models/deepseek--x.html").read_text()
+    assert XSS not in page
+    assert "&lt;script&gt;window.__pwned = true; alert(1)&lt;/script&gt;" in page
+    parser = Links()
+    parser.feed(page)
+    assert not any("__pwned" in s for s in parser.scripts)
+
+
+def test_same_data_renders_byte_identical(tmp_path) -> None:
+    store = build_store(tmp_path / "r.duckdb")
+    digests = []
+    for name in ("a", "b"):
+        build(store, tmp_path / name)
+        files = sorted((tmp_path / name).rglob("*"))
+        digests.append({str(f.relative_to(tmp_path / name)): hashlib.sha256(f.read_bytes()).hexdigest()
+                        for f in files if f.is_file()})
+    assert digests[0] == digests[1]
+
+
+def test_usd_filter_is_display_only() -> None:
+    from decimal import Decimal
+
+    assert usd(Decimal("-0.0000261234")) == "−$0.000026"
+    assert usd(None) == "–" and usd(Decimal("1234.5"), 2) == "$1,234.50"
