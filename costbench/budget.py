@@ -8,7 +8,8 @@ the cap. A request sent but not landed (a crash) stays spent at its reservation.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from costbench.errors import BudgetExceeded
@@ -26,6 +27,7 @@ class Budget:
     """Spent by earlier runs on the same (UTC) day."""
     spent_usd: Decimal = ZERO
     reserved_usd: Decimal = ZERO
+    _changed: asyncio.Event = field(default_factory=asyncio.Event, repr=False)
 
     @property
     def headroom_usd(self) -> Decimal:
@@ -48,7 +50,7 @@ class Budget:
             )
 
     def reserve(self, worst_case_usd: Decimal) -> Decimal:
-        """Reserve a call's worst case or raise :class:`BudgetExceeded` without sending it."""
+        """Reserve a call's worst case now or raise :class:`BudgetExceeded` without sending it."""
         if worst_case_usd > self.headroom_usd:
             raise BudgetExceeded(
                 f"budget reached: a call needing up to ${worst_case_usd:.6f} does not fit in the remaining "
@@ -57,10 +59,25 @@ class Budget:
         self.reserved_usd += worst_case_usd
         return worst_case_usd
 
+    async def reserve_when_possible(self, worst_case_usd: Decimal) -> Decimal:
+        """Reserve, waiting while other calls' reservations are in flight; raise only when it can never fit.
+
+        A call that does not fit only because others hold reservations waits for them to settle (their
+        real cost is usually far below the worst case); once nothing is reserved and it still does not
+        fit, the cap is truly reached.
+        """
+        while worst_case_usd > self.headroom_usd:
+            if self.reserved_usd <= 0:
+                return self.reserve(worst_case_usd)  # raises BudgetExceeded with the figures
+            self._changed.clear()
+            await self._changed.wait()
+        return self.reserve(worst_case_usd)
+
     def settle(self, reservation: Decimal, actual_usd: Decimal) -> None:
-        """Replace a reservation by the call's real cost."""
+        """Replace a reservation by the call's real cost (and wake calls waiting for headroom)."""
         self.reserved_usd -= reservation
         self.spent_usd += actual_usd
+        self._changed.set()
 
     def count_in_doubt(self, reservation: Decimal) -> None:
         """A request sent earlier but never landed counts as spent at its reservation."""

@@ -7,6 +7,7 @@ continuation with the same API), the provider's concurrency semaphore and rate l
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import random
 import time
@@ -99,9 +100,21 @@ class CallOutcome:
             "usage": comp.usage.to_dict() if comp else None,
             "raw_usage": comp.raw_usage if comp else None,
             "raw_response_text": self.raw_text if comp else redact(self.raw_text, self.keys),
-            "request": {"method": self.request.method, "path": self.request.path, "json": self.request.json},
+            "request": request_summary(self.request),
             "simulated": self.provider.emulated,
         }
+
+
+def request_summary(request: HttpRequest) -> dict[str, Any]:
+    """What is stored of a request: its parameters and a SHA-256 of its body, not the (large) prompt itself.
+
+    The body is rebuilt exactly from the catalog version, the case and the landed earlier turns; the
+    digest proves which body was sent.
+    """
+    body = json.dumps(request.json, sort_keys=True, ensure_ascii=False).encode()
+    params = {k: v for k, v in request.json.items() if isinstance(v, (str, int, float, bool)) or v is None}
+    return {"method": request.method, "path": request.path, "params": params,
+            "body_sha256": hashlib.sha256(body).hexdigest(), "body_bytes": len(body)}
 
 
 def prompt_upper_bound(messages: list[dict[str, str]]) -> int:
@@ -128,7 +141,7 @@ class ProviderClient:
         at = ctx.now()
         upper = prompt_upper_bound(messages)
         worst = self.pricer.worst_case_usd(model.provider, model.model, at, upper, task.max_output_tokens)
-        reservation = ctx.budget.reserve(worst)
+        reservation = await ctx.budget.reserve_when_possible(worst)
         await self.intents.append({"call_id": cid, "reserved_usd": str(worst), "at": at.isoformat(), "resend": resend})
         started = time.monotonic()
         completion, error, attempts, body = await self._send_with_retries(ctx, request, cid, upper)

@@ -24,13 +24,15 @@ from costbench.calls import CallContext, ProviderClient, open_clients
 from costbench.catalog import Case, Catalog, Task, load_catalog
 from costbench.config import Config, ModelRef
 from costbench.errors import BudgetExceeded
-from costbench.graders import grade as grade_output
+from costbench.graders import Grade, grade as grade_output
 from costbench.progress import Progress, make_progress
 
 log = logging.getLogger("costbench.run")
 
 SLOW_GRADERS = frozenset({"unit_tests"})
 """Graders that run code in a subprocess; they are run off the event loop."""
+_GRADE_CACHE: dict[tuple[str, str, str], Grade] = {}
+"""Grades already computed in this process, by (task@version, case, output): grading is deterministic."""
 
 
 def call_id(run_id: str, model: str, task_key: str, case_id: str, repeat: int, turn: int) -> str:
@@ -94,6 +96,7 @@ class Runner:
         self.in_doubt = {k: v for k, v in journal.sent_intents(cfg.paths.landing, ctx.run_id).items()
                          if k not in self.landed}
         self.result = RunResult(ctx.run_id, ctx.run_at, 0)
+        self._grades: dict[tuple[str, str, str], Grade] = _GRADE_CACHE
 
     async def run(self, attempts: list[Attempt]) -> RunResult:
         """Play all attempts concurrently (limits are per provider)."""
@@ -152,10 +155,14 @@ class Runner:
         if record["status"] != "ok":
             return {"grader": name, "score": 0.0, "passed": False, "reason": f"call failed: {record['error']}"[:200]}
         output = record["output_text"] or ""
-        if name in SLOW_GRADERS:  # runs code in a subprocess: keep the event loop free meanwhile
-            g = await asyncio.to_thread(grade_output, att.task.grader, output, att.case)
-        else:
-            g = grade_output(att.task.grader, output, att.case)
+        key = (att.task.key, att.case.id, output)
+        g = self._grades.get(key)  # a grade is a pure function of (task version, case, output)
+        if g is None:
+            if name in SLOW_GRADERS:  # runs code in a subprocess: keep the event loop free meanwhile
+                g = await asyncio.to_thread(grade_output, att.task.grader, output, att.case)
+            else:
+                g = grade_output(att.task.grader, output, att.case)
+            self._grades[key] = g
         return {"grader": name, "score": g.score, "passed": g.passed, "reason": g.reason[:200]}
 
 

@@ -73,3 +73,23 @@ def test_rate_limiter_tpm_waits_for_tokens() -> None:
         return loop.time() - start
 
     assert 0.15 <= asyncio.run(go()) < 0.6
+
+
+def test_waiting_reservation_proceeds_when_others_settle_and_fails_only_when_it_never_fits() -> None:
+    async def never_fits() -> None:
+        budget = Budget(per_run_usd=Decimal("1.00"), per_day_usd=Decimal("10"), spent_usd=Decimal("0.2"))
+        await budget.reserve_when_possible(Decimal("0.9"))
+
+    with pytest.raises(BudgetExceeded):
+        asyncio.run(never_fits())
+
+    async def settles_later() -> Decimal:
+        budget = Budget(per_run_usd=Decimal("1.00"), per_day_usd=Decimal("10"))
+        first = budget.reserve(Decimal("0.80"))
+        waiter = asyncio.create_task(budget.reserve_when_possible(Decimal("0.50")))
+        await asyncio.sleep(0.01)
+        assert not waiter.done()
+        budget.settle(first, Decimal("0.10"))
+        return await asyncio.wait_for(waiter, 1)
+
+    assert asyncio.run(settles_later()) == Decimal("0.50")

@@ -89,12 +89,15 @@ def demo(config_path: str, nights: int, start: datetime, data: str) -> None:
     Example: costbench demo --nights 14
     """
     from costbench import pipeline
-    from costbench.calls import start_emulator
+    from costbench.emulator import EmulatorConfig, EmulatorProcess
 
     _setup_logging()
     cfg = pipeline.demo_config(load_config(config_path), Path(data).resolve())
     with ExitStack() as stack:
-        url = stack.enter_context(start_emulator(cfg)).url
+        # A child process, so that the emulator and the runner use both cores instead of sharing one GIL.
+        emulator = EmulatorProcess(EmulatorConfig(seed=cfg.emulator.seed, latency_ms=cfg.emulator.latency_ms,
+                                                  catalog_dir=cfg.paths.catalog))
+        url = stack.enter_context(emulator).url
         pipeline.replay(cfg, start.date(), nights, emulator_url=url)
     click.echo(f"Report: {(cfg.paths.site / 'index.html').resolve()}")
 

@@ -3,6 +3,6 @@
 from __future__ import annotations
 
 from costbench.emulator.config import EmulatorConfig, FaultConfig, Limits, Persona, load_personas
-from costbench.emulator.server import EmulatorServer, serve_forever
+from costbench.emulator.server import EmulatorProcess, EmulatorServer, serve_forever
 
-__all__ = ["EmulatorConfig", "EmulatorServer", "FaultConfig", "Limits", "Persona", "load_personas", "serve_forever"]
+__all__ = ["EmulatorConfig", "EmulatorProcess", "EmulatorServer", "FaultConfig", "Limits", "Persona", "load_personas", "serve_forever"]

@@ -68,3 +68,55 @@ class EmulatorServer:
 def serve_forever(config: EmulatorConfig) -> None:
     """Serve in the foreground until interrupted (the CLI)."""
     uvicorn.Server(_uvicorn_config(Emulator(Engine(config)), config, "uvloop")).run()
+
+
+class EmulatorProcess:
+    """The emulator in a child process (its own interpreter, so it does not share the caller's GIL)."""
+
+    def __init__(self, config: EmulatorConfig | None = None) -> None:
+        self.config = config or EmulatorConfig()
+        self.url = ""
+        self._proc: Any = None
+
+    def start(self) -> EmulatorProcess:
+        """Start ``costbench emulator serve`` on a free loopback port and wait until it answers."""
+        import socket
+        import subprocess
+        import sys
+
+        import httpx2
+
+        with socket.socket() as s:
+            s.bind((self.config.host, 0))
+            port = s.getsockname()[1]
+        args = [sys.executable, "-m", "costbench", "emulator", "serve", "--host", self.config.host, "--port", str(port),
+                "--seed", str(self.config.seed), "--latency-ms", str(self.config.latency_ms)]
+        if self.config.catalog_dir is not None:
+            args += ["--catalog", str(self.config.catalog_dir)]
+        self._proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        self.url = f"http://{self.config.host}:{port}"
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and self._proc.poll() is None:
+            try:
+                if httpx2.get(f"{self.url}/_emulator/health", timeout=1).status_code == 200:
+                    return self
+            except httpx2.TransportError:
+                time.sleep(0.05)
+        error = self._proc.stderr.read().decode(errors="replace")[-500:] if self._proc.poll() is not None else "timeout"
+        self.stop()
+        raise RuntimeError(f"the emulator process did not start: {error}")
+
+    def stop(self) -> None:
+        """Stop the child and wait for it."""
+        if self._proc is not None and self._proc.poll() is None:
+            self._proc.terminate()
+            try:
+                self._proc.wait(timeout=10)
+            except Exception:  # noqa: BLE001 - a stuck child is killed
+                self._proc.kill()
+
+    def __enter__(self) -> EmulatorProcess:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
