@@ -146,12 +146,34 @@ def load_task(path: Path) -> Task:
     try:
         task = Task.model_validate(data)
     except ValidationError as exc:
-        err = exc.errors()[0]
+        err = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")[0]
         where = ".".join(str(p) for p in err["loc"])
-        raise CatalogError(f"{path}: field {where!r}: {err['msg']}") from None
+        line = _line_of(path, list(err["loc"]))
+        hint = ""
+        if err["type"] == "extra_forbidden":
+            hint = did_you_mean(str(err["loc"][-1]), [*Task.model_fields, *Case.model_fields, *GraderSpec.model_fields])
+        raise CatalogError(f"{path}:{line}: field {where!r}: {err['msg']}.{hint}".replace("..", ".")) from None
     if task.id != path.stem:
         raise CatalogError(f"{path}: id {task.id!r} must match the file name {path.stem!r}")
     return task
+
+
+def _line_of(path: Path, loc: list[Any]) -> int:
+    """The 1-based line of the YAML node at a pydantic error location (the deepest one that exists)."""
+    node: Any = yaml.compose(path.read_text(encoding="utf-8"))
+    line = node.start_mark.line + 1 if node is not None else 1
+    for part in loc:
+        if isinstance(node, yaml.MappingNode):
+            found = next(((k, v) for k, v in node.value if k.value == str(part)), None)
+            if found is None:
+                break
+            line, node = found[0].start_mark.line + 1, found[1]
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+            node = node.value[part]
+            line = node.start_mark.line + 1
+        else:
+            break
+    return line
 
 
 def load_catalog(directory: str | Path) -> Catalog:

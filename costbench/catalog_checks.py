@@ -1,0 +1,77 @@
+"""Deep checks of the task catalog (``costbench catalog validate``) and its version lock.
+
+Changing a task's file without bumping its ``version`` is an error: results are reported per task
+version, so an edited task must not pretend to be the old one. ``tasks_catalog/catalog.lock.json``
+records each task's version and the SHA-256 of its file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from pathlib import Path
+
+from costbench.catalog import Catalog, Task, load_catalog
+from costbench.errors import CatalogError
+from costbench.graders import get_grader
+
+LOCK_FILE = "catalog.lock.json"
+WRONG = "I am not sure about this one, sorry."
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def write_lock(directory: Path) -> Path:
+    """Rewrite the lock from the current files (after their versions were bumped)."""
+    catalog = load_catalog(directory)
+    lock = {t.id: {"version": t.version, "sha256": _digest(directory / f"{t.id}.yaml")} for t in catalog}
+    path = directory / LOCK_FILE
+    path.write_text(json.dumps(lock, indent=2, sort_keys=True) + "\n")
+    return path
+
+
+def _check_lock(directory: Path, catalog: Catalog) -> None:
+    path = directory / LOCK_FILE
+    if not path.exists():
+        raise CatalogError(f"{path}: missing; create it with `costbench catalog lock`")
+    lock = json.loads(path.read_text())
+    for task in catalog:
+        entry = lock.get(task.id)
+        file = directory / f"{task.id}.yaml"
+        if entry is None:
+            raise CatalogError(f"{file}: new task not in {LOCK_FILE}; run `costbench catalog lock`")
+        if entry["sha256"] != _digest(file) and entry["version"] == task.version:
+            raise CatalogError(f"{file}: field 'version': the task changed but its version is still {task.version}; "
+                               f"bump it to {task.version + 1} and run `costbench catalog lock`")
+
+
+def _check_task(directory: Path, task: Task) -> None:
+    file = directory / f"{task.id}.yaml"
+    grader = get_grader(task.grader)
+    templates = [m.content for m in task.messages] + task.turns
+    needed = {name for t in templates for name in re.findall(r"\{([a-z_][a-z0-9_]*)\}", t)}
+    for case in task.cases:
+        missing = needed - set(case.inputs)
+        if missing:
+            raise CatalogError(f"{file}: case {case.id!r}: field 'inputs' lacks {', '.join(sorted(missing))}")
+        if not grader(case.reference_text(), case).passed:
+            raise CatalogError(f"{file}: case {case.id!r}: field 'reference' does not pass the {task.grader.name} grader")
+        if grader(WRONG, case).passed:
+            raise CatalogError(f"{file}: case {case.id!r}: a wrong answer passes the grader; tighten 'target' or 'grader'")
+    for index in task.cache_breakpoints:
+        if not 0 <= index < len(task.messages):
+            raise CatalogError(f"{file}: field 'cache_breakpoints': {index} is not a message index")
+
+
+def validate_catalog(directory: Path) -> str:
+    """Run every check; returns a one-line summary or raises :class:`CatalogError` naming file and field."""
+    catalog = load_catalog(directory)
+    for task in catalog:
+        _check_task(directory, task)
+    _check_lock(directory, catalog)
+    tasks = list(catalog)
+    return (f"catalog {catalog.version}: {len(tasks)} tasks, {len({t.category for t in tasks})} categories, "
+            f"{sum(len(t.cases) for t in tasks)} cases — all valid")

@@ -1,0 +1,87 @@
+"""The catalog: enough real tasks, every reference passes, wrong answers fail, versions are locked."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from costbench.catalog import load_catalog
+from costbench.catalog_checks import validate_catalog, write_lock
+from costbench.cli import main
+from costbench.errors import CatalogError
+from tests.conftest import ROOT
+
+CATALOG = ROOT / "tasks_catalog"
+
+
+def test_catalog_size_and_coverage() -> None:
+    tasks = list(load_catalog(CATALOG))
+    categories = {t.category for t in tasks}
+    assert len(tasks) >= 40 and len(categories) >= 10
+    assert all(len(t.cases) >= 3 for t in tasks)
+    assert {"grammar", "code", "translation", "segmentation", "extraction", "classification", "math", "long_context",
+            "agentic_coding", "summarization", "merging"} <= categories
+    multi = [t for t in tasks if "multi_turn" in t.tags]
+    assert multi and all(t.turns and t.cache_breakpoints == [0] for t in multi)
+
+
+def test_long_context_prompts_are_long() -> None:
+    from costbench.emulator.tokenizer import base_count
+
+    for task in (t for t in load_catalog(CATALOG) if "long_context" in t.tags):
+        prompt = " ".join(m["content"] for m in task.render(task.cases[0]))
+        assert base_count(prompt) > 2000, task.id
+
+
+def test_committed_catalog_validates() -> None:
+    assert "all valid" in validate_catalog(CATALOG)
+
+
+@pytest.fixture
+def copy(tmp_path: Path) -> Path:
+    target = tmp_path / "cat"
+    shutil.copytree(CATALOG, target)
+    return target
+
+
+def test_editing_a_task_without_a_version_bump_fails(copy: Path) -> None:
+    path = copy / "capital_cities.yaml"
+    path.write_text(path.read_text().replace("Canberra", "Sydney"))
+    with pytest.raises(CatalogError, match="field 'version': the task changed"):
+        validate_catalog(copy)
+    path.write_text(path.read_text().replace("version: 1", "version: 2"))
+    write_lock(copy)
+    assert "all valid" in validate_catalog(copy)
+
+
+def test_errors_name_file_line_and_field(copy: Path) -> None:
+    path = copy / "capital_cities.yaml"
+    path.write_text(path.read_text().replace("max_output_tokens:", "max_output_tokenz:"))
+    with pytest.raises(CatalogError) as info:
+        load_catalog(copy)
+    message = str(info.value)
+    assert f"{path}:" in message and "field 'max_output_tokenz'" in message and "Did you mean: max_output_tokens" in message
+    line = int(message.split(f"{path}:")[1].split(":")[0])
+    assert path.read_text().splitlines()[line - 1].startswith("max_output_tokenz")
+
+
+def test_a_reference_that_fails_its_grader_is_reported(copy: Path) -> None:
+    path = copy / "capital_cities.yaml"
+    path.write_text(path.read_text().replace("    target: Ottawa", "    target: Ottawa\n    reference: Toronto"))
+    with pytest.raises(CatalogError, match="case 'canada': field 'reference' does not pass"):
+        validate_catalog(copy)
+
+
+def test_cli_catalog_commands(copy: Path) -> None:
+    runner = CliRunner()
+    listed = runner.invoke(main, ["catalog", "list", "--catalog", str(CATALOG)])
+    assert listed.exit_code == 0 and "40 tasks" in listed.output
+    shown = runner.invoke(main, ["catalog", "show", "capital_citie", "--catalog", str(CATALOG)])
+    assert shown.exit_code == 1 and "Did you mean: capital_cities" in shown.output
+    assert runner.invoke(main, ["catalog", "validate", "--catalog", str(CATALOG)]).exit_code == 0
+    (copy / "capital_cities.yaml").write_text("id: [")
+    bad = runner.invoke(main, ["catalog", "validate", "--catalog", str(copy)])
+    assert bad.exit_code == 1 and "not valid YAML" in bad.output and "Traceback" not in bad.output
