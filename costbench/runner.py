@@ -25,6 +25,7 @@ from costbench.catalog import Case, Catalog, Task, load_catalog
 from costbench.config import Config, ModelRef
 from costbench.errors import BudgetExceeded
 from costbench.graders import Grade, grade as grade_output
+from costbench.locks import run_lock
 from costbench.progress import Progress, make_progress
 
 log = logging.getLogger("costbench.run")
@@ -187,10 +188,11 @@ async def run_catalog_async(cfg: Config, budget: Budget, *, run_at: datetime | N
     progress = progress or make_progress(sum(a.task.calls_per_case for a in attempts), run_id)
     providers = sorted({a.model.provider for a in attempts})
     try:
-        async with open_clients(cfg, providers, pricer, writer.path, emulator_url) as clients:
-            runner = Runner(cfg, ctx, clients, writer, progress)
-            with progress:
-                result = await runner.run(attempts)
+        with run_lock(journal.run_dir(cfg.paths.landing, run_id) / f"{shard}.lock"):
+            async with open_clients(cfg, providers, pricer, writer.path, emulator_url) as clients:
+                runner = Runner(cfg, ctx, clients, writer, progress)
+                with progress:
+                    result = await runner.run(attempts)
     finally:
         writer.close()
     result.elapsed_s = time.monotonic() - ctx.started

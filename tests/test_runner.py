@@ -84,3 +84,15 @@ def test_retryable_faults_are_retried_and_never_billed_twice(tmp_path, emulator)
     assert max(r["attempts"] for r in landed.values()) > 1
     billed = _billed(emulator)
     assert len(billed) == len(set(billed)) == result.planned_calls
+
+
+def test_an_overlapping_run_of_the_same_night_is_refused(tmp_path, emulator) -> None:
+    from costbench.errors import StoreError
+    from costbench.locks import run_lock
+
+    cfg = write_config(tmp_path, emulator.url)
+    with run_lock(journal.run_dir(cfg.paths.landing, "r1") / "main.lock"):
+        with pytest.raises(StoreError, match="already running"):
+            run_catalog(cfg, run_id="r1")
+    assert emulator.ledger.entries() == []
+    assert run_catalog(cfg, run_id="r1").sent_calls == 18  # once the first one is gone, it runs

@@ -8,7 +8,7 @@ import openai
 import pytest
 
 from costbench.emulator import EmulatorConfig, EmulatorServer, FaultConfig, Limits
-from costbench.emulator.engine import WRONG_ANSWER
+from costbench.emulator.engine import CONTINUE, WRONG_ANSWER
 from tests.conftest import ROOT
 
 LONG = " ".join(f"Clause {i}: the supplier shall deliver goods within ten working days of the order." for i in range(120))
@@ -158,6 +158,9 @@ def test_answers_are_deterministic_and_follow_success_rates(emu) -> None:
                 b = post(emu, "/mistral/v1/chat/completions", body, **{"X-Costbench-Call-Id": f"c{repeat}"}).json()
                 text = a["choices"][0]["message"]["content"]
                 assert text == b["choices"][0]["message"]["content"]
+                if task.turns:  # first request of a multi-turn task: the turn-0 step reference, not graded
+                    assert text == (case.turn_references[0] if case.turn_references else CONTINUE)
+                    continue
                 assert text in (case.reference_text(), WRONG_ANSWER)
                 right += text == case.reference_text()
                 total += 1
@@ -228,3 +231,13 @@ def test_truncated_stream_has_no_usage_chunk() -> None:
                                                                           "stream_options": {"include_usage": True}}
         text = post(server, "/openai/v1/chat/completions", body).text
     assert '"usage"' not in text and "[DONE]" not in text
+
+
+def test_running_emulator_fixture_serves_and_stops() -> None:
+    from tests.emulator.fixtures import running_emulator
+
+    with running_emulator(seed=3) as emu:
+        assert httpx2.get(f"{emu.url}/_emulator/health").status_code == 200
+        url = emu.url
+    with pytest.raises(httpx2.TransportError):
+        httpx2.get(f"{url}/_emulator/health", timeout=1)

@@ -1,0 +1,136 @@
+"""A real `prefect server start` on loopback: deploy prefect.yaml, start workers, trigger the nightly and
+the sharded nightly deployments, and check the landed rows, the shards and the report. Processes are
+always cleaned up (their whole process groups are killed)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx2
+import pytest
+
+from costbench import journal
+from costbench.emulator import EmulatorConfig, EmulatorServer
+from costbench.store import opened, rows
+from tests.conftest import ROOT
+from tests.runner_support import write_config
+
+pytestmark = pytest.mark.slow
+PREFECT = str(Path(sys.executable).with_name("prefect"))
+
+
+def _port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    home = tmp_path_factory.mktemp("prefect-home")
+    port = _port()
+    env = {**os.environ, "PREFECT_HOME": str(home), "PREFECT_API_URL": f"http://127.0.0.1:{port}/api",
+           "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "1", "PREFECT_UI_ENABLED": "false",
+           "PREFECT_LOGGING_LOGGERS_PREFECT_FLOW_RUNS_LEVEL": "INFO", "COSTBENCH_ROOT": str(ROOT), "GX_ANALYTICS_ENABLED": "false",
+           "PREFECT_WORKER_QUERY_SECONDS": "1"}
+    procs: list[subprocess.Popen] = []
+    logs = home / "logs"
+    logs.mkdir()
+    env["TEST_WORKER_LOGS"] = str(logs)
+
+    def start(*args: str) -> subprocess.Popen:
+        log = (logs / f"{args[-3] if '--limit' in args else args[0]}.log").open("w")
+        proc = subprocess.Popen([PREFECT, *args], env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+                                start_new_session=True)
+        procs.append(proc)
+        return proc
+
+    try:
+        start("server", "start", "--host", "127.0.0.1", "--port", str(port))
+        _wait_healthy(env["PREFECT_API_URL"])
+        for pool in ("costbench", "costbench-shards"):
+            _prefect(env, "work-pool", "create", pool, "--type", "process")
+        _prefect(env, "--no-prompt", "deploy", "--all")
+        start("worker", "start", "--pool", "costbench", "--name", "main-worker")
+        start("worker", "start", "--pool", "costbench-shards", "--name", "shard-worker-a", "--limit", "1")
+        start("worker", "start", "--pool", "costbench-shards", "--name", "shard-worker-b", "--limit", "1")
+        yield env
+    finally:
+        for proc in reversed(procs):  # workers first, then the server
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            proc.wait(timeout=30)
+
+
+def _wait_healthy(api: str) -> None:
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        try:
+            if httpx2.get(f"{api}/health", timeout=2).status_code == 200:
+                return
+        except httpx2.TransportError:
+            pass
+        time.sleep(0.5)
+    raise AssertionError("prefect server did not become healthy")
+
+
+def _prefect(env: dict[str, str], *args: str, timeout: float = 120) -> str:
+    done = subprocess.run([PREFECT, *args], env=env, cwd=ROOT, capture_output=True, text=True, timeout=timeout,
+                          stdin=subprocess.DEVNULL)
+    assert done.returncode == 0, f"prefect {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}"
+    return done.stdout
+
+
+def _run(env: dict[str, str], deployment: str, **params: object) -> str:
+    args = ["deployment", "run", deployment, "--watch", "--watch-timeout", "240"]
+    for key, value in params.items():
+        args += ["--param", f"{key}={json.dumps(value) if not isinstance(value, str) else value}"]
+    return _prefect(env, *args, timeout=300)
+
+
+def test_nightly_deployment_runs_on_a_worker(server, tmp_path) -> None:
+    with EmulatorServer(EmulatorConfig(seed=4, catalog_dir=ROOT / "tasks_catalog")) as emu:
+        cfg = write_config(tmp_path, emu.url)
+        out = _run(server, "costbench-nightly/nightly", config_path=str(cfg.source), night="2025-09-30")
+        billed = [e.call_id for e in emu.ledger.entries() if e.billed]
+    assert "Completed" in out
+    with opened(cfg.paths.db) as con:
+        got = rows(con, "SELECT count(*) AS n FROM calls JOIN costs USING (call_id)")[0]["n"]
+        status = rows(con, "SELECT status FROM runs")[0]["status"]
+    assert got == len(billed) == 18 and status == "ok"
+    assert (cfg.paths.site / "index.html").is_file()
+
+
+def test_sharded_nightly_runs_shards_on_two_workers_and_loads_once(server, tmp_path) -> None:
+    # Each shard has 36 calls at concurrency 8 and 4 s latency: over 12 s of work, longer than the
+    # few seconds between the two workers picking up their runs, so the shards overlap.
+    with EmulatorServer(EmulatorConfig(seed=4, latency_ms=4000, catalog_dir=ROOT / "tasks_catalog")) as emu:
+        cfg = write_config(tmp_path, emu.url, repeats=2, models=("deepseek/deepseek-chat", "mistral/mistral-large-2411",
+                                                                 "openai/gpt-5-mini", "google/gemini-2.5-flash"))
+        _run(server, "costbench-nightly-sharded/nightly-sharded", config_path=str(cfg.source), night="2025-10-01")
+        arrivals = [e for e in emu.ledger.entries() if e.billed]
+        billed = [e.call_id for e in arrivals]
+    (run_dir,) = [p for p in cfg.paths.landing.iterdir() if p.is_dir()]
+    shards = {p.stem: journal.read_lines(p).records for p in run_dir.glob("shard*.jsonl") if ".sent" not in p.name}
+    assert set(shards) == {"shard0", "shard1"}
+    # The emulator saw both shards' requests interleaved: they ran at the same time, on the two shard workers.
+    shard_of = {r["provider"]: name for name, recs in shards.items() for r in recs}
+    order = [shard_of[e.provider] for e in arrivals]
+    switches = sum(1 for a, b in zip(order, order[1:], strict=False) if a != b)
+    assert switches > 2, f"the two shards did not run concurrently: {order}"
+    logs = Path(server["TEST_WORKER_LOGS"])
+    ran = {name: (logs / f"{name}.log").read_text() for name in ("shard-worker-a", "shard-worker-b")}
+    assert all("36 sent" in text for text in ran.values()), "each shard worker ran one shard"
+    with opened(cfg.paths.db) as con:
+        n, distinct = rows(con, "SELECT count(*) AS n, count(DISTINCT call_id) AS d FROM calls")[0].values()
+    assert n == distinct == sum(len(r) for r in shards.values()) == len(billed) == 72
