@@ -152,12 +152,13 @@ def test_answers_are_deterministic_and_follow_success_rates(emu) -> None:
     right = total = 0
     for task in catalog:
         for case in task.cases:
-            for repeat in range(6):
+            for repeat in range(4):
                 body = _chat("mistral-large-2411", task.render(case))
                 a = post(emu, "/mistral/v1/chat/completions", body, **{"X-Costbench-Call-Id": f"c{repeat}"}).json()
-                b = post(emu, "/mistral/v1/chat/completions", body, **{"X-Costbench-Call-Id": f"c{repeat}"}).json()
                 text = a["choices"][0]["message"]["content"]
-                assert text == b["choices"][0]["message"]["content"]
+                if repeat == 0:  # same call id → same answer (one replay per case keeps the test fast)
+                    b = post(emu, "/mistral/v1/chat/completions", body, **{"X-Costbench-Call-Id": "c0"}).json()
+                    assert text == b["choices"][0]["message"]["content"]
                 if task.turns:  # first request of a multi-turn task: the turn-0 step reference, not graded
                     assert text == (case.turn_references[0] if case.turn_references else CONTINUE)
                     continue
