@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from costbench.pricing import refresh_rollup  # noqa: E402
 from costbench.store import connect, migrate, query  # noqa: E402
 
 OUT = Path(__file__).resolve().parents[1] / "var" / "bench"
@@ -72,6 +73,8 @@ def main() -> None:
     start = time.perf_counter()
     for sql in GENERATE:
         con.execute(sql, {k: v for k, v in values.items() if f"${k}" in sql})
+    for (run_id,) in con.execute("SELECT run_id FROM runs").fetchall():
+        refresh_rollup(con, run_id)  # what pricing does after each nightly run
     con.execute("CHECKPOINT")
     print(f"generated {args.rows:,} call rows ({args.models} models x {args.nights} nights) in "
           f"{time.perf_counter() - start:.1f} s", flush=True)

@@ -18,7 +18,7 @@ import duckdb
 from costbench import costs
 from costbench.fx import FxTable, load_fx
 from costbench.pricebook import PriceBook, load_pricebook
-from costbench.store import opened, rows
+from costbench.store import opened, rows, sql_text
 from costbench.usage import TOKEN_FIELDS, Usage
 
 RECONCILE_TOLERANCE_USD = Decimal("0.000001")
@@ -145,11 +145,18 @@ def price_run(con: duckdb.DuckDBPyConnection, run_id: str, pricer: Pricer | None
         if values:
             _insert_costs(con, values)
         con.execute("UPDATE runs SET pricebook_version = ? WHERE run_id = ?", [pricer.version, run_id])
+        refresh_rollup(con, run_id)
         con.execute("COMMIT")
     except duckdb.Error:
         con.execute("ROLLBACK")
         raise
     return len(values)
+
+
+def refresh_rollup(con: duckdb.DuckDBPyConnection, run_id: str) -> None:
+    """Rebuild the ``daily_usage`` rollup of one run (analytics over long histories read it)."""
+    con.execute("DELETE FROM daily_usage WHERE run_id = ?", [run_id])
+    con.execute(sql_text("staging/refresh_daily_usage"), {"run_id": run_id})
 
 
 def reprice(con: duckdb.DuckDBPyConnection, since: date, pricer: Pricer | None = None) -> dict[str, int]:

@@ -6,7 +6,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from costbench.store import connect, migrate
-from tests.sql_fixtures import CHANGE_AT, D, add_call, add_entries, add_run
+from tests.sql_fixtures import CHANGE_AT, D, add_call, add_entries, add_run, rollup
 
 XSS = '<script>window.__pwned = true; alert(1)</script>'
 
@@ -29,5 +29,6 @@ def build_store(path: Path) -> Path:
                      output=XSS if (day, i) == (3, 2) else f"answer {i}")
             add_call(con, run_id, f"{run_id}-y{i}", at, uncached=900, read=0, out=400, passed=i == 0, provider="mistral",
                      model="y", total_usd=D("0.0042"), entry="mistral/y@2025-01-01", task=f"t{i}")
+    rollup(con)
     con.close()
     return path

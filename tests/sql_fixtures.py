@@ -19,6 +19,14 @@ def db() -> duckdb.DuckDBPyConnection:
     return con
 
 
+def rollup(con: duckdb.DuckDBPyConnection) -> None:
+    """Refresh the daily_usage rollup of every run, as pricing does after each run."""
+    from costbench.pricing import refresh_rollup
+
+    for (run_id,) in con.execute("SELECT run_id FROM runs").fetchall():
+        refresh_rollup(con, run_id)
+
+
 def add_entries(con: duckdb.DuckDBPyConnection) -> None:
     """deepseek/x: USD 1.00 in / 0.10 read / 2.00 out per Mtok, then from 2025-09-29 0.50 / 0.05 / 0.50."""
     rows = [

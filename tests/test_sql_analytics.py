@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from costbench import analytics
 from costbench.errors import StoreError
 from costbench.store import query
-from tests.sql_fixtures import CHANGE_AT, D, add_call, add_entries, add_run, db
+from tests.sql_fixtures import CHANGE_AT, D, add_call, add_entries, add_run, db, rollup
 
 BEFORE = CHANGE_AT - timedelta(days=2)
 AFTER = CHANGE_AT + timedelta(days=2)
@@ -37,6 +37,7 @@ def con():
     # quarantined run: excluded by default
     add_call(con, "r-bad", "q1", AFTER + timedelta(days=1), uncached=1, read=0, out=1, passed=True,
              total_usd=D("100"), entry="deepseek/x@2025-09-29")
+    rollup(con)
     return con
 
 

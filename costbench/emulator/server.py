@@ -10,7 +10,7 @@ from typing import Any
 import uvicorn
 
 from costbench.emulator.app import Emulator
-from costbench.emulator.config import EmulatorConfig
+from costbench.emulator.config import EmulatorConfig, FaultConfig
 from costbench.emulator.engine import Engine
 from costbench.emulator.ledger import Ledger
 
@@ -37,6 +37,11 @@ class EmulatorServer:
     def configure(self, **settings: Any) -> None:
         """Change latency_ms, faults, rate_limits, clock or seed while running."""
         self.engine.configure(**settings)
+
+    def set_faults(self, faults: FaultConfig | None = None, **settings: Any) -> None:
+        """Replace the fault settings (a FaultConfig or its fields); no arguments turns faults off."""
+        chosen = faults if faults is not None else FaultConfig(**settings)
+        self.engine.configure(faults=chosen.model_dump())
 
     def start(self) -> EmulatorServer:
         """Start serving; returns once the port is open."""

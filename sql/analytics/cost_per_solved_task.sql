@@ -1,25 +1,14 @@
 -- Effective cost per solved task: all spend on a model (failed attempts and retries included) / solved cases.
 -- Grain: one row per provider × model, over runs that passed the quality gate. No parameters.
-WITH spend AS (
-    SELECT c.provider, c.model, sum(k.total_usd) AS spend_usd
-    FROM calls c JOIN costs k USING (call_id) JOIN runs r ON r.run_id = c.run_id
-    WHERE r.status = 'ok'
-    GROUP BY ALL
-),
-solved AS (
-    SELECT c.provider, c.model, count(*) AS attempts, count(*) FILTER (WHERE g.passed) AS solved,
-           bool_or(c.simulated) AS simulated
-    FROM grades g JOIN calls c USING (call_id) JOIN runs r ON r.run_id = c.run_id
-    WHERE r.status = 'ok'
-    GROUP BY ALL
-)
-SELECT s.provider,
-       s.model,
-       s.simulated,
-       s.attempts,                                                      -- graded attempts at a case
-       s.solved,                                                        -- attempts that passed the grader
-       s.solved / nullif(s.attempts, 0)                 AS success_rate,  -- 0..1
-       coalesce(p.spend_usd, 0)::DECIMAL(38, 12)        AS spend_usd,
-       money_div(coalesce(p.spend_usd, 0), s.solved)    AS cost_per_solved_task_usd
-FROM solved s LEFT JOIN spend p USING (provider, model)
-ORDER BY cost_per_solved_task_usd NULLS LAST, s.provider, s.model
+-- Reads the daily_usage rollup (refreshed when a run is priced), so a year of history stays fast.
+SELECT d.provider,
+       d.model,
+       bool_or(r.simulated)                                 AS simulated,
+       sum(d.attempts)                                      AS attempts,      -- graded attempts at a case
+       sum(d.solved)                                        AS solved,        -- attempts that passed the grader
+       (sum(d.solved) / nullif(sum(d.attempts), 0))::DOUBLE AS success_rate,  -- 0..1
+       sum(d.spend_usd)::DECIMAL(38, 12)                    AS spend_usd,
+       money_div(sum(d.spend_usd), sum(d.solved))           AS cost_per_solved_task_usd
+FROM daily_usage d JOIN runs r ON r.run_id = d.run_id AND r.status = 'ok'
+GROUP BY d.provider, d.model
+ORDER BY cost_per_solved_task_usd NULLS LAST, d.provider, d.model

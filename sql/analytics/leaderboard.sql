@@ -1,8 +1,9 @@
 -- The leaderboard: success rate, effective cost per solved task with a 95 % bootstrap interval, advertised
 -- vs effective $/Mtok and cache hit rate. advertised_input/output = the latest list price; the blended
 -- advertised price uses the list prices in force at each call. Grain: one row per provider × model over runs that passed the gate.
--- Bootstrap: 200 deterministic replicates resampling (run, task) clusters with replacement (hash-based
--- picks), interval = 2.5 % / 97.5 % discrete quantiles of replicate cost per solved task. No parameters.
+-- Bootstrap: 200 deterministic replicates resampling clusters with replacement (hash-based picks): whole
+-- nights once a model has 10 or more, (night, task) pairs before that; interval = 2.5 % / 97.5 % discrete
+-- quantiles of the replicates' cost per solved task. No parameters.
 WITH ok_calls AS (
     SELECT c.*, k.total_usd, g.passed,
            pe.input_uncached_per_mtok * pe.fx_rate_to_usd AS list_in_usd,   -- list prices of the entry that priced it
@@ -11,14 +12,18 @@ WITH ok_calls AS (
     LEFT JOIN costs k USING (call_id) LEFT JOIN grades g USING (call_id)
     LEFT JOIN price_entries pe ON pe.entry_id = k.entry_id AND pe.pricebook_version = k.pricebook_version
 ),
+nights AS (
+    SELECT provider, model, count(DISTINCT run_id) AS runs FROM ok_calls GROUP BY ALL
+),
 units AS (
-    SELECT provider, model, run_id, task_id,
-           coalesce(sum(total_usd), 0) AS spend_usd,
-           count(*) FILTER (WHERE passed) AS solved
-    FROM ok_calls GROUP BY ALL
+    -- the resampled cluster: a whole night once there are 10 or more, else a (night, task) pair
+    SELECT c.provider, c.model, CASE WHEN n.runs >= 10 THEN c.run_id ELSE c.run_id || '/' || c.task_id END AS unit,
+           coalesce(sum(c.total_usd), 0) AS spend_usd,
+           count(*) FILTER (WHERE c.passed) AS solved
+    FROM ok_calls c JOIN nights n USING (provider, model) GROUP BY ALL
 ),
 numbered AS (
-    SELECT *, row_number() OVER (PARTITION BY provider, model ORDER BY run_id, task_id) - 1 AS idx,
+    SELECT *, row_number() OVER (PARTITION BY provider, model ORDER BY unit) - 1 AS idx,
            count(*) OVER (PARTITION BY provider, model) AS n
     FROM units
 ),

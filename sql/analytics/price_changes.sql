@@ -23,21 +23,20 @@ changes AS (
     JOIN price_entries prev ON prev.entry_id = cur.previous_entry_id AND prev.pricebook_version = cur.pricebook_version
     WHERE cur.pricebook_version = (SELECT v FROM version)
 ),
-windowed AS (
-    SELECT ch.entry_id, c.requested_at >= ch.effective_from AS after, c.call_id, c.requested_at,
-           c.input_uncached_tokens AS t_in, c.cache_read_tokens AS t_rd, c.cache_write_5m_tokens AS t_w5,
-           c.cache_write_1h_tokens AS t_w1, c.output_tokens AS t_out, k.total_usd, k.entry_id AS billed_entry,
-           g.passed
+windowed AS (   -- the daily_usage rollup (refreshed when a run is priced); a run's calls share one side
+    SELECT ch.entry_id, d.first_requested_at >= ch.effective_from AS after, d.first_requested_at AS requested_at,
+           d.calls, d.solved, d.spend_usd, d.input_uncached_tokens AS t_in, d.cache_read_tokens AS t_rd,
+           d.cache_write_5m_tokens AS t_w5, d.cache_write_1h_tokens AS t_w1, d.output_tokens AS t_out,
+           d.entry_id AS billed_entry
     FROM changes ch
-    JOIN calls c ON c.provider = ch.provider AND c.model = ch.model
-     AND c.requested_at >= ch.effective_from - to_days($window_days::INTEGER)
-     AND c.requested_at < ch.effective_from + to_days($window_days::INTEGER)
-    JOIN runs r ON r.run_id = c.run_id AND r.status = 'ok'
-    LEFT JOIN costs k USING (call_id) LEFT JOIN grades g USING (call_id)
+    JOIN daily_usage d ON d.provider = ch.provider AND d.model = ch.model
+     AND d.first_requested_at >= ch.effective_from - to_days($window_days::INTEGER)
+     AND d.first_requested_at < ch.effective_from + to_days($window_days::INTEGER)
+    JOIN runs r ON r.run_id = d.run_id AND r.status = 'ok'
 ),
 sides AS (
-    SELECT entry_id, after, count(*) AS calls, count(*) FILTER (WHERE passed) AS solved,
-           coalesce(sum(total_usd), 0)::DECIMAL(38, 12) AS spend_usd,
+    SELECT entry_id, after, sum(calls) AS calls, sum(solved) AS solved,
+           coalesce(sum(spend_usd), 0)::DECIMAL(38, 12) AS spend_usd,
            sum(t_in) AS t_in, sum(t_rd) AS t_rd, sum(t_w5) AS t_w5, sum(t_w1) AS t_w1, sum(t_out) AS t_out
     FROM windowed GROUP BY ALL
 ),

@@ -242,3 +242,11 @@ def test_running_emulator_fixture_serves_and_stops() -> None:
         url = emu.url
     with pytest.raises(httpx2.TransportError):
         httpx2.get(f"{url}/_emulator/health", timeout=1)
+
+
+def test_set_faults_turns_errors_on_and_off(emu) -> None:
+    msgs = [{"role": "user", "content": "hi"}]
+    emu.set_faults(FaultConfig(server_error_every=1))
+    assert post(emu, "/mistral/v1/chat/completions", _chat("mistral-large-2411", msgs)).status_code >= 500
+    emu.set_faults()
+    assert post(emu, "/mistral/v1/chat/completions", _chat("mistral-large-2411", msgs)).status_code == 200
