@@ -3,24 +3,22 @@
 -- advertised price uses the list prices in force at each call. Grain: one row per provider × model over runs that passed the gate.
 -- Bootstrap: 200 deterministic replicates resampling clusters with replacement (hash-based picks): whole
 -- nights once a model has 10 or more, (night, task) pairs before that; interval = 2.5 % / 97.5 % discrete
--- quantiles of the replicates' cost per solved task. No parameters.
-WITH ok_calls AS (
-    SELECT c.*, k.total_usd, g.passed,
+-- quantiles of the replicates' cost per solved task. No parameters. Reads the daily_usage rollup.
+WITH ok AS (      -- the daily_usage rollup (one row per run × model × task version × price entry)
+    SELECT d.*, r.simulated,
            pe.input_uncached_per_mtok * pe.fx_rate_to_usd AS list_in_usd,   -- list prices of the entry that priced it
            pe.output_per_mtok * pe.fx_rate_to_usd AS list_out_usd
-    FROM calls c JOIN runs r ON r.run_id = c.run_id AND r.status = 'ok'
-    LEFT JOIN costs k USING (call_id) LEFT JOIN grades g USING (call_id)
-    LEFT JOIN price_entries pe ON pe.entry_id = k.entry_id AND pe.pricebook_version = k.pricebook_version
+    FROM daily_usage d JOIN runs r ON r.run_id = d.run_id AND r.status = 'ok'
+    LEFT JOIN price_entries pe ON pe.entry_id = d.entry_id AND pe.pricebook_version = r.pricebook_version
 ),
 nights AS (
-    SELECT provider, model, count(DISTINCT run_id) AS runs FROM ok_calls GROUP BY ALL
+    SELECT provider, model, count(DISTINCT run_id) AS runs FROM ok GROUP BY ALL
 ),
 units AS (
     -- the resampled cluster: a whole night once there are 10 or more, else a (night, task) pair
-    SELECT c.provider, c.model, CASE WHEN n.runs >= 10 THEN c.run_id ELSE c.run_id || '/' || c.task_id END AS unit,
-           coalesce(sum(c.total_usd), 0) AS spend_usd,
-           count(*) FILTER (WHERE c.passed) AS solved
-    FROM ok_calls c JOIN nights n USING (provider, model) GROUP BY ALL
+    SELECT o.provider, o.model, CASE WHEN n.runs >= 10 THEN o.run_id ELSE o.run_id || '/' || o.task_id END AS unit,
+           sum(o.spend_usd) AS spend_usd, sum(o.solved) AS solved
+    FROM ok o JOIN nights n USING (provider, model) GROUP BY ALL
 ),
 numbered AS (
     SELECT *, row_number() OVER (PARTITION BY provider, model ORDER BY unit) - 1 AS idx,
@@ -43,13 +41,13 @@ ci AS (
 ),
 totals AS (
     SELECT provider, model, bool_or(simulated) AS simulated,
-           count(*) FILTER (WHERE passed IS NOT NULL) AS attempts, count(*) FILTER (WHERE passed) AS solved,
-           coalesce(sum(total_usd), 0)::DECIMAL(38, 12) AS spend_usd,
+           sum(attempts) AS attempts, sum(solved) AS solved,
+           coalesce(sum(spend_usd), 0)::DECIMAL(38, 12) AS spend_usd,
            sum(input_uncached_tokens) AS uncached, sum(cache_read_tokens) AS cache_read,
            sum(cache_write_5m_tokens + cache_write_1h_tokens) AS cache_write, sum(output_tokens) AS output_tokens,
            sum((input_uncached_tokens + cache_read_tokens + cache_write_5m_tokens + cache_write_1h_tokens) * list_in_usd
                + output_tokens * list_out_usd)::DECIMAL(38, 12) AS list_cost_usd_mtok
-    FROM ok_calls GROUP BY ALL
+    FROM ok GROUP BY ALL
 ),
 latest AS (
     SELECT provider, model,
