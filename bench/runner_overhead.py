@@ -75,6 +75,7 @@ async def bare_loop(cfg: Config, url: str, concurrency: int) -> tuple[int, float
             req = requests[i]
             async with sem:
                 resp = await client.post(req.path, json=req.json, headers={"X-Costbench-Call-Id": f"bare-{i}"})
+                assert resp.status_code == 200, resp.text
                 adapter.parse(resp.json())
 
         start = time.perf_counter()
@@ -91,7 +92,7 @@ async def costbench_run(cfg: Config, run_id: str) -> tuple[int, float]:
 
 
 def compare(url: str, latency_ms: int, concurrency: int, repeats: int) -> None:
-    configure(url, latency_ms=latency_ms)
+    configure(url, latency_ms=latency_ms, rate_limits={})  # no 429s: both sides send each request once
     with tempfile.TemporaryDirectory() as tmp:
         cfg = bench_config(Path(tmp), url, concurrency, repeats)
         n_bare, t_bare = asyncio.run(bare_loop(cfg, url, concurrency))

@@ -176,12 +176,22 @@ def _line_of(path: Path, loc: list[Any]) -> int:
     return line
 
 
+_LOADED: dict[tuple[str, tuple[tuple[str, int, int], ...]], Catalog] = {}
+
+
 def load_catalog(directory: str | Path) -> Catalog:
-    """Load every ``*.yaml`` task in ``directory``."""
+    """Load every ``*.yaml`` task in ``directory`` (cached while no file changes: nightly replays reuse it)."""
     root = Path(directory)
     files = sorted(root.glob("*.yaml"))
     if not files:
         raise CatalogError(f"{root}: no task files (*.yaml) found; point catalog_dir at tasks_catalog/")
+    stamp = (str(root.resolve()), tuple((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in files))
+    if stamp not in _LOADED:
+        _LOADED[stamp] = _load(root, files)
+    return _LOADED[stamp]
+
+
+def _load(root: Path, files: list[Path]) -> Catalog:
     digest = hashlib.sha256()
     tasks: dict[str, Task] = {}
     for path in files:
