@@ -252,8 +252,9 @@ async def _client(cfg: Config, name: str, emulator_url: str | None, pricer: Pric
     env_vars = [p.api_key_env or get_adapter(p.dialect).api_key_env for p in cfg.providers.values()]
     keys = tuple(known_keys(env_vars))
     limits = httpx2.Limits(max_connections=provider.concurrency, max_keepalive_connections=provider.concurrency)
+    # Plain-http endpoints (the emulator, a local proxy) need no TLS context, whose CA bundle load is slow.
     async with httpx2.AsyncClient(base_url=base.rstrip("/") + "/", headers=adapter.auth_headers(key or ""),
-                                  timeout=cfg.run.timeout_s, limits=limits) as http:
+                                  timeout=cfg.run.timeout_s, limits=limits, verify=base.startswith("https://")) as http:
         yield ProviderClient(name, provider, adapter, http, pricer, intents, cfg.run.max_retries, keys)
 
 
