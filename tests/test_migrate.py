@@ -64,3 +64,19 @@ def test_money_div_is_exact_and_null_safe() -> None:
     migrate(con)
     got = con.execute("SELECT money_div(10.5, 7), money_div(1, 3), money_div(5, 0)").fetchone()
     assert got == (Decimal("1.5"), Decimal("0.333333333333"), None)
+
+
+def test_rollup_migration_backfills_runs_priced_before_it(tmp_path) -> None:
+    from costbench.store import SQL_DIR
+    from tests.sql_fixtures import CHANGE_AT, D, add_call, add_run
+
+    con = connect(":memory:")
+    con.execute("CREATE TABLE _costbench_migrations (name VARCHAR PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL)")
+    for path in sorted((SQL_DIR / "migrations").glob("000[1-5]_*.sql")):  # a store from before 0006
+        con.execute(path.read_text())
+        con.execute("INSERT INTO _costbench_migrations VALUES (?, now())", [path.stem])
+    add_run(con, "old", CHANGE_AT)
+    add_call(con, "old", "c1", CHANGE_AT, uncached=10, read=0, out=5, passed=True, total_usd=D("0.5"), entry="e")
+    assert migrate(con) == ["0006_create_daily_usage"]
+    assert rows(con, "SELECT run_id, calls, solved, spend_usd FROM daily_usage") == [
+        {"run_id": "old", "calls": 1, "solved": 1, "spend_usd": D("0.5")}]
