@@ -112,9 +112,9 @@ def test_nightly_deployment_runs_on_a_worker(server, tmp_path) -> None:
 
 
 def test_sharded_nightly_runs_shards_on_two_workers_and_loads_once(server, tmp_path) -> None:
-    # Each shard has 36 calls at concurrency 8 and 4 s latency: over 12 s of work, longer than the
+    # Each shard has 36 calls at concurrency 8 and 5 s latency: over 15 s of work, longer than the
     # few seconds between the two workers picking up their runs, so the shards overlap.
-    with EmulatorServer(EmulatorConfig(seed=4, latency_ms=4000, catalog_dir=ROOT / "tasks_catalog")) as emu:
+    with EmulatorServer(EmulatorConfig(seed=4, latency_ms=5000, catalog_dir=ROOT / "tasks_catalog")) as emu:
         cfg = write_config(tmp_path, emu.url, repeats=2, models=("deepseek/deepseek-chat", "mistral/mistral-large-2411",
                                                                  "openai/gpt-5-mini", "google/gemini-2.5-flash"))
         _run(server, "costbench-nightly-sharded/nightly-sharded", config_path=str(cfg.source), night="2025-10-01")
