@@ -25,6 +25,7 @@ from tests.runner_support import write_config
 
 pytestmark = pytest.mark.slow
 PREFECT = str(Path(sys.executable).with_name("prefect"))
+RESTART: list = []
 
 
 def _port() -> int:
@@ -62,6 +63,17 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]
         start("worker", "start", "--pool", "costbench", "--name", "main-worker")
         start("worker", "start", "--pool", "costbench-shards", "--name", "shard-worker-a", "--limit", "1")
         start("worker", "start", "--pool", "costbench-shards", "--name", "shard-worker-b", "--limit", "1")
+        env["TEST_MAIN_WORKER_PID"] = str(procs[1].pid)
+        RESTART.append(lambda: start("worker", "start", "--pool", "costbench", "--name", "main-worker-2"))
+
+        def restart_server() -> None:
+            procs[0].send_signal(signal.SIGTERM)
+            procs[0].wait(timeout=60)
+            procs[0] = start("server", "start", "--host", "127.0.0.1", "--port", str(port))
+            procs.pop()  # start() appended it; it already sits at index 0
+            _wait_healthy(env["PREFECT_API_URL"])
+
+        RESTART.append(restart_server)
         yield env
     finally:
         for proc in reversed(procs):  # workers first, then the server
@@ -134,3 +146,68 @@ def test_sharded_nightly_runs_shards_on_two_workers_and_loads_once(server, tmp_p
     with opened(cfg.paths.db) as con:
         n, distinct = rows(con, "SELECT count(*) AS n, count(DISTINCT call_id) AS d FROM calls")[0].values()
     assert n == distinct == sum(len(r) for r in shards.values()) == len(billed) == 72
+
+
+def _kill_tree(pid: int) -> None:
+    """SIGKILL a process and all its descendants (a machine going down, as far as the run can tell)."""
+    children = subprocess.run(["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True, text=True).stdout.split()
+    for child in children:
+        _kill_tree(int(child))
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
+def test_killed_worker_mid_run_then_rerun_resumes_without_paying_twice(server, tmp_path) -> None:
+    """SIGKILL the worker and its flow-run process mid-run; re-running the night on a new worker resumes
+    the same run: landed calls are not sent again, nothing billed twice, nothing landed lost."""
+    with EmulatorServer(EmulatorConfig(seed=6, latency_ms=1500, catalog_dir=ROOT / "tasks_catalog")) as emu:
+        cfg = write_config(tmp_path, emu.url, repeats=4, models=("deepseek/deepseek-chat",))  # 36 calls
+        _prefect(server, "deployment", "run", "costbench-backfill/backfill", "--param", f"config_path={cfg.source}",
+                 "--param", "start=2025-10-02", "--param", "end=2025-10-02")
+        deadline = time.monotonic() + 120
+        landed = 0
+        while time.monotonic() < deadline and landed < 8:
+            landed = sum(len(journal.read_lines(p).records) for p in cfg.paths.landing.glob("*/main.jsonl"))
+            time.sleep(0.2)
+        assert 8 <= landed < 36, landed
+        _kill_tree(int(server["TEST_MAIN_WORKER_PID"]))  # the worker AND its flow-run process (own session)
+        time.sleep(0.5)
+        (run_dir,) = [p for p in cfg.paths.landing.iterdir() if p.is_dir()]
+        before = set(journal.landed_records(cfg.paths.landing, run_dir.name))
+        time.sleep(3)  # a surviving run would land several calls per second: the run really died
+        assert set(journal.landed_records(cfg.paths.landing, run_dir.name)) == before
+        RESTART[0]()
+        emu.configure(latency_ms=0)
+        _run(server, "costbench-backfill/backfill", config_path=str(cfg.source), start="2025-10-02", end="2025-10-02")
+        billed = [e.call_id for e in emu.ledger.entries() if e.billed]
+    after = journal.landed_records(cfg.paths.landing, run_dir.name)
+    assert len(billed) == len(set(billed)) == 36, "a paid request was sent twice"
+    assert before <= set(after) and len(after) == 36
+    with opened(cfg.paths.db) as con:
+        assert rows(con, "SELECT count(*) AS n, count(DISTINCT call_id) AS d FROM calls") == [{"n": 36, "d": 36}]
+
+
+def test_server_restart_mid_run_loses_nothing_and_pays_nothing_twice(server, tmp_path) -> None:
+    """Restart the Prefect server while a nightly run is in flight: the run finishes (or, if it could not,
+    re-running the night resumes it); every call lands once and no request is paid twice."""
+    with EmulatorServer(EmulatorConfig(seed=8, latency_ms=1500, catalog_dir=ROOT / "tasks_catalog")) as emu:
+        cfg = write_config(tmp_path, emu.url, repeats=4, models=("mistral/mistral-large-2411",))  # 36 calls
+        _prefect(server, "deployment", "run", "costbench-backfill/backfill", "--param", f"config_path={cfg.source}",
+                 "--param", "start=2025-10-03", "--param", "end=2025-10-03")
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and not list(cfg.paths.landing.glob("*/main.jsonl")):
+            time.sleep(0.2)
+        RESTART[1]()  # the server goes down and comes back while calls are in flight
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline and not cfg.paths.db.exists():
+            time.sleep(0.5)
+        time.sleep(5)
+        _run(server, "costbench-backfill/backfill", config_path=str(cfg.source), start="2025-10-03", end="2025-10-03")
+        billed = [e.call_id for e in emu.ledger.entries() if e.billed]
+    (run_dir,) = [p for p in cfg.paths.landing.iterdir() if p.is_dir()]
+    assert len(billed) == len(set(billed)) == 36
+    assert len(journal.landed_records(cfg.paths.landing, run_dir.name)) == 36
+    with opened(cfg.paths.db) as con:
+        assert rows(con, "SELECT count(*) AS n, count(DISTINCT call_id) AS d FROM calls") == [{"n": 36, "d": 36}]
