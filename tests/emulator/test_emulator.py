@@ -250,3 +250,22 @@ def test_set_faults_turns_errors_on_and_off(emu) -> None:
     assert post(emu, "/mistral/v1/chat/completions", _chat("mistral-large-2411", msgs)).status_code >= 500
     emu.set_faults()
     assert post(emu, "/mistral/v1/chat/completions", _chat("mistral-large-2411", msgs)).status_code == 200
+
+
+def test_deepseek_mistral_gemini_usage_fields_are_consistent(emu) -> None:
+    msgs = [{"role": "system", "content": LONG}, {"role": "user", "content": "Which clause mentions delivery?"}]
+    for _ in range(2):  # the second request reads the cached prefix
+        d = post(emu, "/deepseek/chat/completions", _chat("deepseek-chat", msgs), key="k-fields").json()["usage"]
+    assert set(d) == {"prompt_tokens", "completion_tokens", "total_tokens", "prompt_tokens_details",
+                      "prompt_cache_hit_tokens", "prompt_cache_miss_tokens"}
+    assert d["prompt_cache_hit_tokens"] + d["prompt_cache_miss_tokens"] == d["prompt_tokens"]
+    assert d["prompt_tokens_details"]["cached_tokens"] == d["prompt_cache_hit_tokens"] > 0
+    assert d["prompt_cache_hit_tokens"] % 64 == 0 and d["total_tokens"] == d["prompt_tokens"] + d["completion_tokens"]
+    m = post(emu, "/mistral/v1/chat/completions", _chat("mistral-large-2411", msgs), key="k-fields").json()["usage"]
+    assert set(m) == {"prompt_tokens", "completion_tokens", "total_tokens", "prompt_tokens_details"}
+    assert m["total_tokens"] == m["prompt_tokens"] + m["completion_tokens"]
+    body = {"systemInstruction": {"parts": [{"text": LONG}]}, "contents": [{"role": "user", "parts": [{"text": "q"}]}]}
+    g = post(emu, "/google/v1beta/models/gemini-2.5-flash:generateContent", body, key="k-g2").json()["usageMetadata"]
+    assert g["promptTokensDetails"] == [{"modality": "TEXT", "tokenCount": g["promptTokenCount"]}]
+    assert g["totalTokenCount"] == g["promptTokenCount"] + g["candidatesTokenCount"] + g.get("thoughtsTokenCount", 0)
+    assert 40 <= g["thoughtsTokenCount"] <= 300
