@@ -3,8 +3,13 @@
 Prints calls/s of both and their ratio at emulator latency 0 ms and 50 ms, concurrency 32 and 64
 (targets: ≥ 0.8× the bare loop at 0 ms; ≥ 85 % of the ceiling concurrency ÷ latency at 50 ms), then a
 rate-limited run (600 RPM) against the minimum time the limit allows, counting 429s.
-The runner includes everything a real run does: journal with fsync, budget reservations, pricing,
-grading. Usage: python bench/runner_overhead.py [--calls N]
+
+The runner includes everything a real run does: intent log and journal with fsync, budget
+reservations, pricing, grading. It runs with one process (``[run] processes = 1``, the default) and
+with two (``processes = 2``: two forked runners share the concurrency). The bare loop is a plain
+``httpx2.AsyncClient`` (its default transport) + semaphore over pre-built requests. This machine's
+speed drifts from minute to minute, so each point is ``--rounds`` interleaved rounds of all three and
+the medians are printed. Usage: python bench/runner_overhead.py [--calls N] [--rounds R]
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import statistics
 import sys
 import tempfile
 import time
@@ -25,6 +31,7 @@ from bench._emulator_proc import configure, emulator_process  # noqa: E402
 from costbench.budget import Budget  # noqa: E402
 from costbench.catalog import load_catalog  # noqa: E402
 from costbench.config import Config, load_config  # noqa: E402
+from costbench.pricing import Pricer  # noqa: E402,F401  (imported now, as in a warm process: import time is not per-call cost)
 from costbench.progress import Progress  # noqa: E402
 from costbench.providers import get_adapter  # noqa: E402
 from costbench.runner import plan, run_catalog_async  # noqa: E402
@@ -33,7 +40,8 @@ ROOT = Path(__file__).resolve().parents[1]
 FAST_TASKS = ["capital_cities", "math_word_problems", "sentiment_classification"]
 
 
-def bench_config(tmp: Path, url: str, concurrency: int, repeats: int, rpm: int | None = None) -> Config:
+def bench_config(tmp: Path, url: str, concurrency: int, repeats: int, rpm: int | None = None,
+                 processes: int = 1) -> Config:
     text = f"""
 [paths]
 db = "{tmp / 'cb.duckdb'}"
@@ -42,6 +50,7 @@ site = "{tmp / 'site'}"
 catalog = "{ROOT / 'tasks_catalog'}"
 [run]
 repeats = {repeats}
+processes = {processes}
 tasks = {FAST_TASKS!r}
 [budget]
 per_run_usd = "1000"
@@ -56,6 +65,7 @@ concurrency = {concurrency}
 provider = "deepseek"
 model = "deepseek-chat"
 """.replace("'", '"')
+    tmp.mkdir(parents=True, exist_ok=True)
     path = tmp / "costbench.toml"
     path.write_text(text)
     return load_config(path)
@@ -91,18 +101,25 @@ async def costbench_run(cfg: Config, run_id: str) -> tuple[int, float]:
     return result.sent_calls, time.perf_counter() - start
 
 
-def compare(url: str, latency_ms: int, concurrency: int, repeats: int) -> None:
+def compare(url: str, latency_ms: int, concurrency: int, repeats: int, rounds: int) -> None:
     configure(url, latency_ms=latency_ms, rate_limits={})  # no 429s: both sides send each request once
+    rates: dict[str, list[float]] = {"bare": [], "p1": [], "p2": []}
+    calls = 0
     with tempfile.TemporaryDirectory() as tmp:
-        cfg = bench_config(Path(tmp), url, concurrency, repeats)
-        n_bare, t_bare = asyncio.run(bare_loop(cfg, url, concurrency))
-        n_cb, t_cb = asyncio.run(costbench_run(cfg, f"bench-{latency_ms}-{concurrency}"))
-    bare, cb = n_bare / t_bare, n_cb / t_cb
-    line = (f"latency {latency_ms:>3} ms  concurrency {concurrency:>3}  calls {n_cb:>5}  "
-            f"bare {bare:8.0f}/s  costbench {cb:8.0f}/s  ratio {cb / bare:5.2f}x")
+        cfgs = {p: bench_config(Path(tmp) / f"p{p}", url, concurrency, repeats, processes=p) for p in (1, 2)}
+        for r in range(rounds):
+            n, t = asyncio.run(bare_loop(cfgs[1], url, concurrency))
+            rates["bare"].append(n / t)
+            for p, cfg in cfgs.items():
+                calls, t = asyncio.run(costbench_run(cfg, f"bench-{latency_ms}-{concurrency}-{r}-p{p}"))  # fresh call ids
+                rates[f"p{p}"].append(calls / t)
+    bare, p1, p2 = (statistics.median(rates[k]) for k in ("bare", "p1", "p2"))
+    line = (f"latency {latency_ms:>3} ms  concurrency {concurrency:>3}  calls {calls:>5}  bare {bare:6.0f}/s  "
+            f"costbench {p1:6.0f}/s ({p1 / bare:4.2f}x)  2 processes {p2:6.0f}/s ({p2 / bare:4.2f}x)")
     if latency_ms:
         ceiling = concurrency / (latency_ms / 1000)
-        line += f"  ceiling {ceiling:6.0f}/s  costbench at {cb / ceiling:6.1%} of ceiling"
+        line += (f"  ceiling {ceiling:5.0f}/s: bare {bare / ceiling:4.0%}, costbench {p1 / ceiling:4.0%}, "
+                 f"2 processes {p2 / ceiling:4.0%}")
     print(line, flush=True)
 
 
@@ -123,13 +140,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=1800, help="calls per measurement (about)")
     parser.add_argument("--rpm-calls", type=int, default=90, help="calls in the rate-limited run")
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds per point (medians printed)")
     args = parser.parse_args()
     logging.disable(logging.INFO)
     repeats = max(1, args.calls // 9)
     with emulator_process() as url:
         for latency in (0, 50):
             for concurrency in (32, 64):
-                compare(url, latency, concurrency, repeats)
+                compare(url, latency, concurrency, repeats, args.rounds)
         rate_limited(url, 600, args.rpm_calls)
 
 

@@ -26,7 +26,9 @@ from costbench.budget import Budget
 from costbench.catalog import Task
 from costbench.config import Config, ModelRef, Provider, api_key
 from costbench.errors import ProviderError, UsageError
+from costbench.netio import pooled_transport
 from costbench.providers import get_adapter
+from costbench.procs import Part
 from costbench.providers.base import Adapter, Completion, HttpRequest
 from costbench.ratelimit import RateLimiter
 from costbench.secrets import known_keys, redact
@@ -81,6 +83,8 @@ class CallOutcome:
     cost_usd: Decimal
     raw_text: str | None = None
     """The response body exactly as received (a stream: a JSON array of its event payloads)."""
+    body: bytes | None = None
+    """The request body as sent."""
     keys: tuple[str, ...] = ()
     """Secrets to redact from anything this outcome writes."""
 
@@ -100,18 +104,23 @@ class CallOutcome:
             "usage": comp.usage.to_dict() if comp else None,
             "raw_usage": comp.raw_usage if comp else None,
             "raw_response_text": self.raw_text if comp else redact(self.raw_text, self.keys),
-            "request": request_summary(self.request),
+            "request": request_summary(self.request, self.body),
             "simulated": self.provider.emulated,
         }
 
 
-def request_summary(request: HttpRequest) -> dict[str, Any]:
+def encode_body(request: HttpRequest) -> bytes:
+    """The exact bytes sent as the request body (compact UTF-8 JSON, keys in the adapter's order)."""
+    return json.dumps(request.json, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def request_summary(request: HttpRequest, body: bytes | None = None) -> dict[str, Any]:
     """What is stored of a request: its parameters and a SHA-256 of its body, not the (large) prompt itself.
 
-    The body is rebuilt exactly from the catalog version, the case and the landed earlier turns; the
-    digest proves which body was sent.
+    The body is rebuilt exactly from the catalog version, the case and the landed earlier turns
+    (:func:`encode_body` of the adapter's request); the digest of the bytes sent proves which body it was.
     """
-    body = json.dumps(request.json, sort_keys=True, ensure_ascii=False).encode()
+    body = encode_body(request) if body is None else body
     params = {k: v for k, v in request.json.items() if isinstance(v, (str, int, float, bool)) or v is None}
     return {"method": request.method, "path": request.path, "params": params,
             "body_sha256": hashlib.sha256(body).hexdigest(), "body_bytes": len(body)}
@@ -126,41 +135,51 @@ class ProviderClient:
     """One provider: adapter, HTTP client, concurrency, rate limits, retries."""
 
     def __init__(self, name: str, provider: Provider, adapter: Adapter, http: httpx2.AsyncClient,
-                 pricer: Pricer, intents: journal.JournalWriter, max_retries: int, keys: tuple[str, ...]) -> None:
+                 pricer: Pricer, intents: journal.JournalWriter, max_retries: int, keys: tuple[str, ...],
+                 part: Part | None = None) -> None:
         self.name, self.provider, self.adapter, self.http, self.keys = name, provider, adapter, http, keys
         self.pricer, self.intents, self.max_retries = pricer, intents, max_retries
-        self.sem = asyncio.Semaphore(provider.concurrency)
-        self.limiter = RateLimiter(provider.rpm, provider.tpm)
+        part = part or Part(0, 1)  # a runner process gets its share of every limit
+        self.sem = asyncio.Semaphore(part.concurrency(provider.concurrency))
+        self.staged = asyncio.Semaphore(2 * part.concurrency(provider.concurrency))
+        """Calls between their intent and their landing: twice the connections, so a freed connection sends
+        a call whose reservation and intent are already done (the intent's fsync is off the critical path),
+        and a crash leaves at most 2 × concurrency calls in doubt."""
+        self.limiter = RateLimiter(part.rate(provider.rpm), part.rate(provider.tpm))
         self.saw_429 = 0
 
     async def call(self, ctx: CallContext, model: ModelRef, task: Task, cid: str,
                    messages: list[dict[str, str]], *, resend: bool = False) -> CallOutcome:
-        """Reserve, log the intent, send (with retries) and price one call."""
+        """Reserve, log the intent, send (with retries) and price one call.
+
+        Call it inside ``async with client.staged`` and land the outcome before leaving (see :attr:`staged`).
+        """
         request = self.adapter.build_request(model.model, messages, task.max_output_tokens,
                                              cache_breakpoints=task.cache_breakpoints, stream=self.provider.stream)
-        at = ctx.now()
         upper = prompt_upper_bound(messages)
+        payload = encode_body(request)  # serialized once: these bytes are sent and their digest is kept
+        at = ctx.now()
         worst = self.pricer.worst_case_usd(model.provider, model.model, at, upper, task.max_output_tokens)
         reservation = await ctx.budget.reserve_when_possible(worst)
         await self.intents.append({"call_id": cid, "reserved_usd": str(worst), "at": at.isoformat(), "resend": resend})
-        started = time.monotonic()
-        completion, error, attempts, body = await self._send_with_retries(ctx, request, cid, upper)
+        async with self.sem:
+            started = time.monotonic()
+            completion, error, attempts, body = await self._send_with_retries(ctx, request, payload, cid, upper)
         cost = Decimal(0)
         if completion is not None:
             cost = self.pricer.cost_usd(model.provider, model.model, at, completion.usage)
         ctx.budget.settle(reservation, cost)
         latency = int((time.monotonic() - started) * 1000)
-        return CallOutcome(cid, self.provider, self.name, request, at, attempts, latency, completion, error, cost, body,
-                           self.keys)
+        return CallOutcome(cid, self.provider, self.name, request, at, attempts, latency, completion, error, cost,
+                           raw_text=body, body=payload, keys=self.keys)
 
-    async def _send_with_retries(self, ctx: CallContext, request: HttpRequest, cid: str,
+    async def _send_with_retries(self, ctx: CallContext, request: HttpRequest, payload: bytes, cid: str,
                                  tokens: int) -> tuple[Completion | None, ProviderError | None, int, str | None]:
         attempt = 0
         while True:
             attempt += 1
             await self.limiter.acquire(tokens)
-            async with self.sem:
-                completion, error, body = await self._send_once(ctx, request, cid)
+            completion, error, body = await self._send_once(ctx, request, payload, cid)
             if error is None or not error.retryable or attempt > self.max_retries:
                 return completion, error, attempt, body
             if error.status == 429:
@@ -168,22 +187,24 @@ class ProviderClient:
                 self.limiter.penalize(error.retry_after or 1.0)
             await asyncio.sleep(backoff_s(attempt, error.retry_after))
 
-    async def _send_once(self, ctx: CallContext, request: HttpRequest,
+    async def _send_once(self, ctx: CallContext, request: HttpRequest, payload: bytes,
                          cid: str) -> tuple[Completion | None, ProviderError | None, str | None]:
-        headers = {"X-Costbench-Call-Id": cid, "Idempotency-Key": cid, **request.headers}
+        headers = {"Content-Type": "application/json", "X-Costbench-Call-Id": cid, "Idempotency-Key": cid,
+                   **request.headers}
         if self.provider.emulated:
             headers["X-Emulator-Clock"] = ctx.now().astimezone(UTC).isoformat()
         try:
             if request.stream:
-                return await self._stream(request, headers)
-            resp = await self.http.request(request.method, request.path, json=request.json, headers=headers)
+                return await self._stream(request, payload, headers)
+            resp = await self.http.request(request.method, request.path, content=payload, headers=headers)
         except httpx2.TimeoutException:
             return None, ProviderError(f"{self.name}: timed out", retryable=True), None
         except httpx2.TransportError as exc:
             return None, ProviderError(f"{self.name}: connection failed: {type(exc).__name__}", retryable=True), None
         if resp.status_code != 200:
             return None, self.adapter.classify_error(resp.status_code, resp.text, resp.headers), resp.text
-        return self._parse(resp.text)
+        # JSON is UTF-8 (RFC 8259 §8.1): decoded directly, without httpx2's charset detection.
+        return self._parse(resp.content.decode("utf-8", errors="replace"))
 
     def _parse(self, text: str) -> tuple[Completion | None, ProviderError | None, str | None]:
         # A 200 with a bad body was probably billed: never retried, landed as an error with the body kept.
@@ -193,11 +214,11 @@ class ProviderClient:
         except (json.JSONDecodeError, UsageError, KeyError, TypeError, ValueError) as exc:
             return None, ProviderError(f"{self.name}: unusable response: {_short(exc)}", retryable=False, status=200), text
 
-    async def _stream(self, request: HttpRequest,
+    async def _stream(self, request: HttpRequest, payload: bytes,
                       headers: dict[str, str]) -> tuple[Completion | None, ProviderError | None, str | None]:
         events: list[dict[str, Any]] = []
         texts: list[str] = []
-        async with self.http.stream(request.method, request.path, json=request.json, headers=headers) as resp:
+        async with self.http.stream(request.method, request.path, content=payload, headers=headers) as resp:
             if resp.status_code != 200:
                 text = (await resp.aread()).decode(errors="replace")
                 return None, self.adapter.classify_error(resp.status_code, text, resp.headers), text
@@ -228,34 +249,44 @@ def backoff_s(attempt: int, retry_after: float | None, base: float = 0.25, cap: 
 
 @asynccontextmanager
 async def open_clients(cfg: Config, providers: list[str], pricer: Pricer, journal_path: Path,
-                       emulator_url: str | None = None) -> AsyncIterator[dict[str, ProviderClient]]:
+                       emulator_url: str | None = None,
+                       syncer: journal.Syncer | None = None,
+                       part: Part | None = None) -> AsyncIterator[dict[str, ProviderClient]]:
     """One client per provider; starts an in-process emulator when one is needed and none is given."""
     async with AsyncExitStack() as stack:
         url = emulator_url or cfg.emulator.url
-        if url is None and any(cfg.provider(p).emulated for p in providers):
+        if url is None and needs_emulator(cfg, providers):
             url = stack.enter_context(start_emulator(cfg)).url
-        intents = journal.JournalWriter(journal_path.with_name(journal_path.stem + ".sent.jsonl"))
+        intents = journal.JournalWriter(journal_path.with_name(journal_path.stem + ".sent.jsonl"), syncer)
         stack.callback(intents.close)
         clients = {}
         for name in providers:
-            clients[name] = await stack.enter_async_context(_client(cfg, name, url, pricer, intents))
+            clients[name] = await stack.enter_async_context(_client(cfg, name, url, pricer, intents, part))
         yield clients
 
 
 @asynccontextmanager
 async def _client(cfg: Config, name: str, emulator_url: str | None, pricer: Pricer,
-                  intents: journal.JournalWriter) -> AsyncIterator[ProviderClient]:
+                  intents: journal.JournalWriter, part: Part | None) -> AsyncIterator[ProviderClient]:
     provider = cfg.provider(name)
+    part = part or Part(0, 1)
     adapter = get_adapter(provider.dialect)
     base = emulator_url + EMULATOR_PATHS[provider.dialect] if provider.emulated and emulator_url else provider.base_url
     key = api_key(cfg, name, adapter.api_key_env)
     env_vars = [p.api_key_env or get_adapter(p.dialect).api_key_env for p in cfg.providers.values()]
     keys = tuple(known_keys(env_vars))
-    limits = httpx2.Limits(max_connections=provider.concurrency, max_keepalive_connections=provider.concurrency)
+    connections = part.concurrency(provider.concurrency)
+    limits = httpx2.Limits(max_connections=connections, max_keepalive_connections=connections)
     # Plain-http endpoints (the emulator, a local proxy) need no TLS context, whose CA bundle load is slow.
+    transport = pooled_transport(limits=limits, verify=base.startswith("https://"))
     async with httpx2.AsyncClient(base_url=base.rstrip("/") + "/", headers=adapter.auth_headers(key or ""),
-                                  timeout=cfg.run.timeout_s, limits=limits, verify=base.startswith("https://")) as http:
-        yield ProviderClient(name, provider, adapter, http, pricer, intents, cfg.run.max_retries, keys)
+                                  timeout=cfg.run.timeout_s, limits=limits, transport=transport) as http:
+        yield ProviderClient(name, provider, adapter, http, pricer, intents, cfg.run.max_retries, keys, part)
+
+
+def needs_emulator(cfg: Config, providers: list[str]) -> bool:
+    """True when one of ``providers`` is the emulator and none is running at a configured URL."""
+    return cfg.emulator.url is None and any(cfg.provider(p).emulated for p in providers)
 
 
 def start_emulator(cfg: Config) -> Any:

@@ -52,11 +52,16 @@ def _turn_prompts(att: Attempt) -> list[int]:
 def estimate(attempts: Sequence[Attempt], pricer: Pricer, at: datetime) -> Estimate:
     """Estimate every call of ``attempts`` at the prices in force at ``at``."""
     est = Estimate()
-    for att in attempts:
+    repeats: dict[tuple[str, str, str], tuple[Attempt, int]] = {}
+    for att in attempts:  # repeats of a case cost the same: price each case once
+        key = (att.model.name, att.task.key, att.case.id)
+        first, count = repeats.get(key, (att, 0))
+        repeats[key] = (first, count + 1)
+    for att, count in repeats.values():
         for prompt_tokens in _turn_prompts(att):
             usage = Usage(input_uncached_tokens=prompt_tokens, output_tokens=att.task.max_output_tokens)
-            usd = pricer.cost_usd(att.model.provider, att.model.model, at, usage)
-            est.calls += 1
+            usd = pricer.cost_usd(att.model.provider, att.model.model, at, usage) * count
+            est.calls += count
             est.total_usd += usd
             est.per_model_usd[att.model.name] = est.per_model_usd.get(att.model.name, Decimal(0)) + usd
     return est

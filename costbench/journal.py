@@ -14,7 +14,8 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-from dataclasses import dataclass, field
+import threading
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -105,45 +106,110 @@ def _repair_tail(path: Path) -> None:
             fh.truncate(data.rfind(b"\n") + 1)
 
 
-@dataclass
+class Syncer:
+    """One thread that writes and fsyncs the queued lines of any number of journal files (group commit).
+
+    Appends from the event loop only queue a line and a future; the thread takes everything queued,
+    writes each file's lines at once, fsyncs each file once, and resolves the whole batch with a single
+    wake-up of the loop. The intent log and the result journal of a run share one syncer, so one
+    thread hop commits both.
+    """
+
+    def __init__(self) -> None:
+        self._cv = threading.Condition()
+        self._pending: list[tuple[JournalWriter, bytes, asyncio.Future[None]]] = []
+        self._closing = False
+        self._thread: threading.Thread | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def submit(self, writer: JournalWriter, line: bytes) -> asyncio.Future[None]:
+        """Queue ``line`` for ``writer``'s file; the future resolves once it is fsynced."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[None] = loop.create_future()
+        with self._cv:
+            if self._closing:
+                raise StoreError(f"{writer.path}: the journal is closed")
+            self._loop = loop
+            self._pending.append((writer, line, future))
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="costbench-journal", daemon=True)
+                self._thread.start()
+            self._cv.notify()
+        return future
+
+    def _run(self) -> None:
+        while True:
+            with self._cv:
+                while not self._pending and not self._closing:
+                    self._cv.wait()
+                if not self._pending:
+                    return
+                batch, self._pending, loop = self._pending, [], self._loop
+            failed = self._commit(batch)
+            assert loop is not None
+            try:
+                loop.call_soon_threadsafe(_resolve, batch, failed)
+            except RuntimeError:  # the loop is gone (interrupted run): nothing waits for these lines
+                pass
+
+    @staticmethod
+    def _commit(batch: list[tuple[JournalWriter, bytes, asyncio.Future[None]]]) -> dict[JournalWriter, Exception]:
+        lines: dict[JournalWriter, list[bytes]] = {}
+        for writer, line, _ in batch:
+            lines.setdefault(writer, []).append(line)
+        failed: dict[JournalWriter, Exception] = {}
+        for writer, chunk in lines.items():
+            try:
+                writer.write_synced(b"".join(chunk))
+            except (OSError, ValueError) as exc:  # ValueError: the file was closed by an interrupted run
+                failed[writer] = StoreError(f"{writer.path}: cannot write the journal: {exc}")
+        return failed
+
+    def close(self) -> None:
+        """Commit what is queued, then stop the thread."""
+        with self._cv:
+            self._closing = True
+            self._cv.notify()
+            thread = self._thread
+        if thread is not None:
+            thread.join()
+
+
+def _resolve(batch: list[tuple[JournalWriter, bytes, asyncio.Future[None]]],
+             failed: dict[JournalWriter, Exception]) -> None:
+    for writer, _, future in batch:
+        if future.done():  # its caller was cancelled
+            continue
+        if writer in failed:
+            future.set_exception(failed[writer])
+        else:
+            future.set_result(None)
+
+
 class JournalWriter:
-    """Append-only writer of one shard with group commit (use from one event loop)."""
+    """Append-only writer of one journal file; appends are group-committed by a :class:`Syncer`."""
 
-    path: Path
-    _pending: list[tuple[bytes, asyncio.Future[None]]] = field(default_factory=list)
-    _flusher: asyncio.Task[None] | None = None
-
-    def __post_init__(self) -> None:
+    def __init__(self, path: Path, syncer: Syncer | None = None) -> None:
+        self.path = path
         self.path.parent.mkdir(parents=True, exist_ok=True)
         _repair_tail(self.path)
         self._fh = self.path.open("ab")
+        self._own_syncer = syncer is None
+        self._syncer = syncer or Syncer()
 
     async def append(self, record: dict[str, Any]) -> None:
         """Append one record; returns once it is fsynced."""
         line = json.dumps(record, ensure_ascii=False, default=str).encode() + b"\n"
-        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._pending.append((line, future))
-        if self._flusher is None or self._flusher.done():
-            self._flusher = asyncio.create_task(self._flush_loop())
-        await future
+        await self._syncer.submit(self, line)
 
-    async def _flush_loop(self) -> None:
-        while self._pending:
-            batch, self._pending = self._pending, []
-            try:
-                await asyncio.to_thread(self._write, b"".join(line for line, _ in batch))
-            except OSError as exc:
-                for _, fut in batch:
-                    fut.set_exception(StoreError(f"{self.path}: cannot write the journal: {exc}"))
-                continue
-            for _, fut in batch:
-                fut.set_result(None)
-
-    def _write(self, data: bytes) -> None:
+    def write_synced(self, data: bytes) -> None:
+        """Write and fsync (called on the syncer's thread)."""
         self._fh.write(data)
         self._fh.flush()
         os.fsync(self._fh.fileno())
 
     def close(self) -> None:
-        """Close the file (pending appends must have been awaited)."""
+        """Commit what is queued and close the file."""
+        if self._own_syncer:
+            self._syncer.close()
         self._fh.close()

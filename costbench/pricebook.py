@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from functools import cached_property
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from pathlib import Path
@@ -115,7 +116,7 @@ class PriceEntry(_Strict):
     def _utc(cls, value: datetime) -> datetime:
         return value if value.tzinfo else value.replace(tzinfo=UTC)
 
-    @property
+    @cached_property
     def entry_id(self) -> str:
         """``provider/model@YYYY-MM-DD`` (with the time when it is not midnight UTC)."""
         when = self.effective_from.astimezone(UTC)

@@ -30,6 +30,13 @@ class Progress:
         self.spent_usd += cost_usd
         self.show()
 
+    def add(self, done: int, skipped: int, cost_usd: Decimal) -> None:
+        """Several calls finished at once (reported by a child runner process)."""
+        self.done += done
+        self.skipped += skipped
+        self.spent_usd += cost_usd
+        self.show()
+
     def eta_s(self) -> float | None:
         """Seconds left at the current pace (None before the first call)."""
         worked = self.done - self.skipped

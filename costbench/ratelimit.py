@@ -13,7 +13,7 @@ import time
 class RateLimiter:
     """RPM spacing plus a TPM token bucket; ``None`` limits are off."""
 
-    def __init__(self, rpm: int | None = None, tpm: int | None = None) -> None:
+    def __init__(self, rpm: float | None = None, tpm: float | None = None) -> None:
         self.interval = 60.0 / rpm if rpm else 0.0
         self.tpm = tpm
         self._next = 0.0

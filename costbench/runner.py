@@ -9,6 +9,7 @@ landed calls, and a call that was sent but never landed is re-sent only with the
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import logging
 import time
@@ -26,6 +27,7 @@ from costbench.config import Config, ModelRef
 from costbench.errors import BudgetExceeded
 from costbench.graders import Grade, grade as grade_output
 from costbench.locks import run_lock
+from costbench.procs import Part
 from costbench.progress import Progress, make_progress
 
 log = logging.getLogger("costbench.run")
@@ -91,19 +93,22 @@ class Runner:
     """Plays attempts against providers and lands every call."""
 
     def __init__(self, cfg: Config, ctx: CallContext, clients: dict[str, ProviderClient],
-                 writer: journal.JournalWriter, progress: Progress) -> None:
+                 writer: journal.JournalWriter, progress: Progress, count_in_doubt: bool = True) -> None:
         self.cfg, self.ctx, self.clients, self.writer, self.progress = cfg, ctx, clients, writer, progress
         self.landed = journal.landed_records(cfg.paths.landing, ctx.run_id)
         self.in_doubt = {k: v for k, v in journal.sent_intents(cfg.paths.landing, ctx.run_id).items()
                          if k not in self.landed}
+        self.count_in_doubt = count_in_doubt
+        """False in a child runner process: the parent counted the in-doubt calls against the budget."""
         self.result = RunResult(ctx.run_id, ctx.run_at, 0)
         self._grades: dict[tuple[str, str, str], Grade] = _GRADE_CACHE
 
     async def run(self, attempts: list[Attempt]) -> RunResult:
         """Play all attempts concurrently (limits are per provider)."""
-        for reservation in self.in_doubt.values():
-            self.ctx.budget.count_in_doubt(Decimal(reservation["reserved_usd"]))
-        self.result.in_doubt_calls = len(self.in_doubt)
+        if self.count_in_doubt:
+            for reservation in self.in_doubt.values():
+                self.ctx.budget.count_in_doubt(Decimal(reservation["reserved_usd"]))
+            self.result.in_doubt_calls = len(self.in_doubt)
         self.result.planned_calls = sum(a.task.calls_per_case for a in attempts)
         await asyncio.gather(*(self._attempt(a) for a in attempts))
         self.result.spent_usd = self.ctx.budget.spent_usd
@@ -132,19 +137,20 @@ class Runner:
     async def _call(self, att: Attempt, turn: int, last: int, cid: str,
                     messages: list[dict[str, str]]) -> dict[str, Any] | None:
         client = self.clients[att.model.provider]
-        try:
-            outcome = await client.call(self.ctx, att.model, att.task, cid, messages, resend=cid in self.in_doubt)
-        except BudgetExceeded as exc:
-            self.result.budget_stopped += 1
-            if self.result.budget_stopped == 1:
-                self.result.errors.append(str(exc))
-            self.progress.advance(Decimal(0), skipped=True)
-            return None
-        record = outcome.record(att, turn, last)
-        record["run_id"], record["shard"] = self.ctx.run_id, self.ctx.shard
-        if record["status"] != "ok" or turn == last:
-            record["grade"] = await self._grade(att, record)
-        await self.writer.append(record)
+        async with client.staged:  # from the intent to the landing: bounds the calls in doubt after a crash
+            try:
+                outcome = await client.call(self.ctx, att.model, att.task, cid, messages, resend=cid in self.in_doubt)
+            except BudgetExceeded as exc:
+                self.result.budget_stopped += 1
+                if self.result.budget_stopped == 1:
+                    self.result.errors.append(str(exc))
+                self.progress.advance(Decimal(0), skipped=True)
+                return None
+            record = outcome.record(att, turn, last)
+            record["run_id"], record["shard"] = self.ctx.run_id, self.ctx.shard
+            if record["status"] != "ok" or turn == last:
+                record["grade"] = await self._grade(att, record)
+            await self.writer.append(record)
         self.result.sent_calls += 1
         if record["status"] != "ok":
             self.result.failed_calls += 1
@@ -172,7 +178,11 @@ async def run_catalog_async(cfg: Config, budget: Budget, *, run_at: datetime | N
                             models: Sequence[ModelRef] | None = None, tasks: Sequence[str] | None = None,
                             emulator_url: str | None = None, progress: Progress | None = None,
                             emulated_clock: bool = False) -> RunResult:
-    """Run (or resume) one run; returns once every call landed or was refused by the budget."""
+    """Run (or resume) one run; returns once every call landed or was refused by the budget.
+
+    With ``[run] processes`` above 1 the attempts are played by that many forked runner processes
+    (see :mod:`costbench.procs`); the result is the same, only faster against a fast endpoint.
+    """
     catalog = load_catalog(cfg.paths.catalog)
     run_at = (run_at or datetime.now(UTC)).astimezone(UTC)
     run_id = run_id or default_run_id(cfg, run_at)
@@ -180,23 +190,40 @@ async def run_catalog_async(cfg: Config, budget: Budget, *, run_at: datetime | N
     ctx = CallContext(run_id=run_id, run_at=run_at, started=time.monotonic(), budget=budget,
                       shard=shard, emulated_clock=emulated_clock, cfg=cfg)
     from costbench.pricing import Pricer  # imported late: the price book is only needed for a real run
+    from costbench.procs import effective_processes, run_in_processes
 
     pricer = Pricer.load()
     _preflight(cfg, run_id, attempts, pricer, run_at, budget)
     journal.write_manifest(cfg.paths.landing, run_id, _manifest(cfg, catalog, run_id, run_at, budget, pricer))
-    writer = journal.JournalWriter(journal.run_dir(cfg.paths.landing, run_id) / f"{shard}.jsonl")
-    progress = progress or make_progress(sum(a.task.calls_per_case for a in attempts), run_id)
-    providers = sorted({a.model.provider for a in attempts})
-    try:
-        with run_lock(journal.run_dir(cfg.paths.landing, run_id) / f"{shard}.lock"):
-            async with open_clients(cfg, providers, pricer, writer.path, emulator_url) as clients:
-                runner = Runner(cfg, ctx, clients, writer, progress)
-                with progress:
-                    result = await runner.run(attempts)
-    finally:
-        writer.close()
+    processes = effective_processes(cfg, attempts, cfg.run.processes)
+    with run_lock(journal.run_dir(cfg.paths.landing, run_id) / f"{shard}.lock"):
+        if processes > 1:
+            progress = progress or make_progress(sum(a.task.calls_per_case for a in attempts), run_id)
+            with progress:
+                result = await run_in_processes(cfg, ctx, attempts, pricer, budget, processes, emulator_url, progress)
+        else:
+            result = await run_attempts(cfg, ctx, attempts, pricer, emulator_url=emulator_url, progress=progress)
     result.elapsed_s = time.monotonic() - ctx.started
     return result
+
+
+async def run_attempts(cfg: Config, ctx: CallContext, attempts: list[Attempt], pricer: Any, *,
+                       emulator_url: str | None = None, progress: Progress | None = None,
+                       part: Part | None = None, count_in_doubt: bool = True) -> RunResult:
+    """Play ``attempts`` in this process into the journal shard ``ctx.shard``."""
+    syncer = journal.Syncer()  # one thread commits both the intent log and the journal
+    writer = journal.JournalWriter(journal.run_dir(cfg.paths.landing, ctx.run_id) / f"{ctx.shard}.jsonl", syncer)
+    progress = progress or make_progress(sum(a.task.calls_per_case for a in attempts), ctx.run_id)
+    providers = sorted({a.model.provider for a in attempts})
+    try:
+        with run_lock(journal.run_dir(cfg.paths.landing, ctx.run_id) / f"{ctx.shard}.lock") if part else contextlib.nullcontext():
+            async with open_clients(cfg, providers, pricer, writer.path, emulator_url, syncer, part) as clients:
+                runner = Runner(cfg, ctx, clients, writer, progress, count_in_doubt)
+                with progress:
+                    return await runner.run(attempts)
+    finally:
+        syncer.close()
+        writer.close()
 
 
 def _preflight(cfg: Config, run_id: str, attempts: list[Attempt], pricer: Any, run_at: datetime,

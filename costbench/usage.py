@@ -7,7 +7,7 @@ mapping bug is fixed by re-deriving from raw, never by re-running.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass, fields
 from decimal import Decimal
 from typing import Any
 
@@ -62,10 +62,12 @@ class Usage:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict; the provider cost is a string so it stays exact."""
-        data = asdict(self)
-        cost = data.pop("provider_reported_cost")
-        data["provider_reported_cost"] = None if cost is None else str(cost)
-        return data
+        cost = self.provider_reported_cost  # (built by hand: dataclasses.asdict deep-copies, 5x slower)
+        return {"input_uncached_tokens": self.input_uncached_tokens, "cache_read_tokens": self.cache_read_tokens,
+                "cache_write_5m_tokens": self.cache_write_5m_tokens,
+                "cache_write_1h_tokens": self.cache_write_1h_tokens, "output_tokens": self.output_tokens,
+                "reasoning_tokens": self.reasoning_tokens,
+                "provider_reported_cost": None if cost is None else str(cost)}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Usage:

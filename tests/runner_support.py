@@ -12,7 +12,8 @@ TASKS = ["capital_cities", "math_word_problems", "sentiment_classification"]
 
 def write_config(tmp_path: Path, emulator_url: str | None, *, models: tuple[str, ...] = ("deepseek/deepseek-chat",
                  "mistral/mistral-large-2411"), tasks: list[str] = TASKS, repeats: int = 1, per_run_usd: str = "5.00",
-                 max_retries: int = 4, extra: str = "", base_urls: dict[str, str] | None = None) -> Config:
+                 max_retries: int = 4, extra: str = "", base_urls: dict[str, str] | None = None,
+                 processes: int = 1, concurrency: int = 8) -> Config:
     """A config in ``tmp_path`` whose data lives there and whose providers are the given emulator."""
     base_urls = base_urls or {}
     dialects = {"deepseek": "deepseek", "mistral": "mistral", "openai": "openai_chat", "anthropic": "anthropic",
@@ -22,12 +23,12 @@ def write_config(tmp_path: Path, emulator_url: str | None, *, models: tuple[str,
         "[paths]", f'db = "{tmp_path / "cb.duckdb"}"', f'landing = "{tmp_path / "landing"}"',
         f'site = "{tmp_path / "site"}"', f'catalog = "{ROOT / "tasks_catalog"}"',
         "[run]", f"repeats = {repeats}", f"max_retries = {max_retries}", f"tasks = {tasks!r}".replace("'", '"'),
-        "timeout_s = 10",
+        "timeout_s = 10", f"processes = {processes}",
         "[budget]", f'per_run_usd = "{per_run_usd}"', 'per_day_usd = "100.00"',
         "[emulator]", *( [f'url = "{emulator_url}"'] if emulator_url else [] ),
     ]
     for p in providers:
-        text += [f"[providers.{p}]", f'dialect = "{dialects[p]}"', "concurrency = 8"]
+        text += [f"[providers.{p}]", f'dialect = "{dialects[p]}"', f"concurrency = {concurrency}"]
         if p in base_urls:
             text.append(f'base_url = "{base_urls[p]}"')
     for m in models:

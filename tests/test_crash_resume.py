@@ -27,23 +27,46 @@ def _run_cli(args: list[str], cfg_path) -> subprocess.Popen:
 
 
 def _landed_lines(landing) -> int:
-    return sum(len(p.read_bytes().splitlines()) for p in landing.glob("*/main.jsonl"))
+    return sum(len(p.read_bytes().splitlines()) for p in landing.glob("*/main*.jsonl") if ".sent." not in p.name)
 
 
-def test_sigkill_mid_run_then_resume_pays_nothing_twice(tmp_path) -> None:
+def _children(pid: int) -> list[int]:
+    path = f"/proc/{pid}/task/{pid}/children"
+    return [int(x) for x in open(path).read().split()] if os.path.exists(path) else []
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/status") as fh:
+            return not any(line.startswith("State:") and ("Z" in line or "X" in line) for line in fh)
+    except FileNotFoundError:
+        return False
+
+
+@pytest.mark.parametrize("processes", [1, 2])
+def test_sigkill_mid_run_then_resume_pays_nothing_twice(tmp_path, processes) -> None:
     with EmulatorServer(EmulatorConfig(seed=5, latency_ms=40, catalog_dir=ROOT / "tasks_catalog")) as emu:
-        cfg = write_config(tmp_path, emu.url, repeats=4)  # 2 models × 9 cases × 4 repeats = 72 calls
+        # 2 models × 9 cases × 4 repeats = 72 calls, concurrency 8 per provider
+        cfg = write_config(tmp_path, emu.url, repeats=4, processes=processes)
         proc = _run_cli(["run", "--at", "2025-09-30T02:00:00Z"], cfg.source)
         deadline = time.monotonic() + 60
         while _landed_lines(cfg.paths.landing) < 20 and time.monotonic() < deadline and proc.poll() is None:
             time.sleep(0.02)
         assert proc.poll() is None, proc.stdout.read().decode() if proc.stdout else ""
+        runners = _children(proc.pid) if processes > 1 else []
+        assert len(runners) == processes if processes > 1 else True
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(timeout=10)
+        deadline = time.monotonic() + 10
+        while any(_alive(pid) for pid in runners) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not any(_alive(pid) for pid in runners), "a runner process outlived the killed run"
         (run_dir,) = [p for p in cfg.paths.landing.iterdir() if p.is_dir()]
         run_id = run_dir.name
         landed_before = set(journal.landed_records(cfg.paths.landing, run_id))
         assert 20 <= len(landed_before) < 72
+        in_doubt = set(journal.sent_intents(cfg.paths.landing, run_id)) - landed_before
+        assert len(in_doubt) <= 2 * 2 * 8  # staged + in flight: 2 × concurrency per provider, 2 providers
 
         resumed = _run_cli(["run", "--resume", run_id], cfg.source)
         out = resumed.communicate(timeout=120)[0].decode()

@@ -74,6 +74,7 @@ class Engine:
         self.replies: dict[str, tuple[int, bytes, str]] = {}
         """Idempotency-Key → (status, body, content type) of the first successful answer."""
         self._windows: dict[tuple[str, str], deque[tuple[float, int]]] = {}
+        self._window_tokens: dict[tuple[str, str], int] = {}
         self._counter = 0
         self._lock = threading.Lock()
         self._started = time.monotonic()
@@ -108,13 +109,15 @@ class Engine:
             return None
         with self._lock:
             window = self._windows.setdefault(scope, deque())
+            used = self._window_tokens.get(scope, 0)
             while window and window[0][0] <= now - 60:
-                window.popleft()
-            used = sum(t for _, t in window)
+                used -= window.popleft()[1]
+            self._window_tokens[scope] = used  # a running sum: no O(window) rescan per request
             if (limits.rpm is not None and len(window) >= limits.rpm) or (
                     limits.tpm is not None and used + tokens > limits.tpm and window):
                 return max(0.001, window[0][0] + 60 - now)
             window.append((now, tokens))
+            self._window_tokens[scope] = used + tokens
             return None
 
     def _limits(self, model: str) -> Limits:
@@ -162,6 +165,7 @@ class Engine:
         self.config = EmulatorConfig.model_validate(data)
         with self._lock:
             self._windows.clear()
+            self._window_tokens.clear()
             self._counter = 0
 
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from costbench.errors import UsageError
 from costbench.providers.base import Adapter, Completion, HttpRequest, Message
-from costbench.usage import Usage
+from costbench.usage import TOKEN_FIELDS, Usage
 
 
 def _int(data: Mapping[str, Any] | None, key: str) -> int:
@@ -27,7 +27,7 @@ def _int(data: Mapping[str, Any] | None, key: str) -> int:
 
 def _checked(usage: Usage, raw: Mapping[str, Any]) -> Usage:
     """Reject impossible mappings instead of storing negative tokens."""
-    negative = [name for name, value in usage.to_dict().items() if isinstance(value, int) and value < 0]
+    negative = [name for name in TOKEN_FIELDS if getattr(usage, name) < 0]
     if negative:
         raise UsageError(f"usage {dict(raw)} maps to negative {', '.join(negative)}")
     if usage.reasoning_tokens > usage.output_tokens:
