@@ -136,6 +136,15 @@ def rate_limited(url: str, rpm: int, calls_wanted: int) -> None:
           f"({elapsed / minimum - 1:+.1%}); 429 responses: {too_many}", flush=True)
 
 
+def machine_speed() -> str:
+    """A pure-Python loop's time: this shared machine's speed drifts, and absolute calls/s drift with it."""
+    start = time.perf_counter()
+    total = 0
+    for i in range(10_000_000):
+        total += i
+    return f"machine speed check: a 10M-step Python loop took {time.perf_counter() - start:.2f} s"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=1800, help="calls per measurement (about)")
@@ -144,11 +153,13 @@ def main() -> None:
     args = parser.parse_args()
     logging.disable(logging.INFO)
     repeats = max(1, args.calls // 9)
+    print(machine_speed(), flush=True)
     with emulator_process() as url:
         for latency in (0, 50):
             for concurrency in (32, 64):
                 compare(url, latency, concurrency, repeats, args.rounds)
         rate_limited(url, 600, args.rpm_calls)
+    print(machine_speed(), flush=True)
 
 
 if __name__ == "__main__":

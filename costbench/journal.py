@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from costbench.errors import StoreError
 
 MANIFEST = "run.json"
@@ -199,7 +201,7 @@ class JournalWriter:
 
     async def append(self, record: dict[str, Any]) -> None:
         """Append one record; returns once it is fsynced."""
-        line = json.dumps(record, ensure_ascii=False, default=str).encode() + b"\n"
+        line = orjson.dumps(record, default=str, option=orjson.OPT_APPEND_NEWLINE)  # UTF-8 JSON, 10x json's speed
         await self._syncer.submit(self, line)
 
     def write_synced(self, data: bytes) -> None:

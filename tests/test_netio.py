@@ -162,3 +162,17 @@ def test_pooled_transport_spreads_requests_and_keeps_the_connection_limit() -> N
     assert requests == 100
     assert connections <= 24
     assert busy == [0, 0, 0]  # every response released its pool
+
+
+def test_provider_urls_are_parsed_once_and_match_httpx2s_merge() -> None:
+    from costbench.calls import ProviderClient
+
+    async def go() -> None:
+        async with httpx2.AsyncClient(base_url="http://127.0.0.1:9/google/v1beta") as http:
+            client = ProviderClient.__new__(ProviderClient)
+            client.http, client._urls = http, {}
+            for path in ("models/gemini-2.5-flash:streamGenerateContent?alt=sse", "chat/completions", "/messages"):
+                assert client.url(path) == http.build_request("POST", path).url
+            assert client.url("chat/completions") is client.url("chat/completions")
+
+    asyncio.run(go())

@@ -100,3 +100,19 @@ def test_a_failing_runner_process_is_one_clear_error(tmp_path, emulator, monkeyp
     cfg = write_config(tmp_path, emulator.url, processes=2)
     with pytest.raises(CostbenchError, match=r"runner process 0 failed: RuntimeError: disk on fire.*resume the run"):
         run_catalog(cfg, run_id="r3")
+
+
+def test_cli_processes_option_overrides_the_config(tmp_path, emulator) -> None:
+    from click.testing import CliRunner
+
+    from costbench.cli import main
+
+    cfg = write_config(tmp_path, emulator.url)
+    out = CliRunner().invoke(main, ["run", "--config", str(cfg.source), "--processes", "2", "--at", "2025-09-30T02:00:00Z"])
+    assert out.exit_code == 0, out.output
+    assert "18 calls sent, 0 already landed, 0 failed" in out.output
+    (run_dir,) = [p for p in cfg.paths.landing.iterdir() if p.is_dir()]
+    assert sorted(p.name for p in run_dir.glob("main-p*.jsonl") if ".sent." not in p.name) == ["main-p0.jsonl",
+                                                                                           "main-p1.jsonl"]
+    bad = CliRunner().invoke(main, ["run", "--config", str(cfg.source), "--processes", "0"])
+    assert bad.exit_code == 2 and "0 is not in the range 1<=x<=64" in bad.output

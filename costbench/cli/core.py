@@ -39,12 +39,16 @@ def _setup_logging() -> None:
 @config_option
 @click.option("--resume", "run_id", metavar="RUN_ID", help="Resume this run: landed calls are not sent again.")
 @click.option("--at", "at", metavar="ISO_TIME", help="The time the run represents (emulator only replays it).")
-def run(config_path: str, run_id: str | None, at: str | None) -> None:
+@click.option("--processes", type=click.IntRange(1, 64), metavar="N",
+              help="Runner processes (overrides [run] processes); 2+ only help against a fast endpoint.")
+def run(config_path: str, run_id: str | None, at: str | None, processes: int | None) -> None:
     """Run the catalog against every configured model, land, price and gate it.
 
-    Example: costbench run --config costbench.toml
+    Example: costbench run --config costbench.toml --processes 2
     """
     cfg = load_config(config_path)
+    if processes is not None:  # not part of the config hash: the run id and the results do not depend on it
+        cfg = cfg.model_copy(update={"run": cfg.run.model_copy(update={"processes": processes})})
     from costbench import pipeline
 
     _setup_logging()
