@@ -118,9 +118,6 @@ class Emulator:
             await self._fail(send, dialect, 429, "rate limit reached", "rate_limit_error", provider, req.model,
                              headers, now_dt, digest, key, retry_after=wait)
             return
-        delay = engine.config.latency_ms + (faults.slow_ms if faults.slow_every and number % faults.slow_every == 0 else 0)
-        if delay:
-            await asyncio.sleep(delay / 1000)
         answer = engine.answer(req, persona, scope_key, note.call_id, now_dt.timestamp())
         cost = self._cost(provider, persona.upstream, req, answer, now_dt)
         usage = None if faults.missing_usage_every and number % faults.missing_usage_every == 0 else dialect.usage(answer, cost)
@@ -133,6 +130,11 @@ class Emulator:
             payload, ctype = b'{"id": "' + rid.encode() + b'", "choices": [{"message": ', "application/json"
         else:
             payload, ctype = orjson.dumps(dialect.response(req, answer, usage, rid)), "application/json"
+        # The answer is computed on arrival (as a provider reads the prompt first); the latency is served after
+        # it, so a burst of replies due at the same moment leaves without waiting for each other's work.
+        delay = engine.config.latency_ms + (faults.slow_ms if faults.slow_every and number % faults.slow_every == 0 else 0)
+        if delay:
+            await asyncio.sleep(delay / 1000)
         engine.ledger.add(note.entry(200, billed=True, replay=False, usage=usage, cost=cost))
         if idem:
             engine.replies[idem] = (200, payload, ctype)
