@@ -31,6 +31,7 @@ from bench._emulator_proc import configure, emulator_process  # noqa: E402
 from costbench.budget import Budget  # noqa: E402
 from costbench.catalog import load_catalog  # noqa: E402
 from costbench.config import Config, load_config  # noqa: E402
+from costbench.netio import run  # noqa: E402
 from costbench.pricing import Pricer  # noqa: E402,F401  (imported now, as in a warm process: import time is not per-call cost)
 from costbench.progress import Progress  # noqa: E402
 from costbench.providers import get_adapter  # noqa: E402
@@ -108,10 +109,10 @@ def compare(url: str, latency_ms: int, concurrency: int, repeats: int, rounds: i
     with tempfile.TemporaryDirectory() as tmp:
         cfgs = {p: bench_config(Path(tmp) / f"p{p}", url, concurrency, repeats, processes=p) for p in (1, 2)}
         for r in range(rounds):
-            n, t = asyncio.run(bare_loop(cfgs[1], url, concurrency))
+            n, t = run(bare_loop(cfgs[1], url, concurrency))  # the same event loop (uvloop) as costbench's
             rates["bare"].append(n / t)
             for p, cfg in cfgs.items():
-                calls, t = asyncio.run(costbench_run(cfg, f"bench-{latency_ms}-{concurrency}-{r}-p{p}"))  # fresh call ids
+                calls, t = run(costbench_run(cfg, f"bench-{latency_ms}-{concurrency}-{r}-p{p}"))  # fresh call ids
                 rates[f"p{p}"].append(calls / t)
     bare, p1, p2 = (statistics.median(rates[k]) for k in ("bare", "p1", "p2"))
     line = (f"latency {latency_ms:>3} ms  concurrency {concurrency:>3}  calls {calls:>5}  bare {bare:6.0f}/s  "
@@ -128,7 +129,7 @@ def rate_limited(url: str, rpm: int, calls_wanted: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         cfg = bench_config(Path(tmp), url, 16, max(1, calls_wanted // 9), rpm=rpm)
         before = len(httpx2.get(f"{url}/_emulator/ledger", timeout=10).json())
-        n, elapsed = asyncio.run(costbench_run(cfg, "bench-rpm"))
+        n, elapsed = run(costbench_run(cfg, "bench-rpm"))
         ledger = httpx2.get(f"{url}/_emulator/ledger", timeout=10).json()[before:]
     minimum = (n - 1) * 60 / rpm
     too_many = sum(1 for e in ledger if e["status"] == 429)

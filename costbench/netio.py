@@ -20,14 +20,15 @@ from __future__ import annotations
 import asyncio
 import socket
 import ssl
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Coroutine, Iterable
+from typing import Any, TypeVar
 
 import httpcore2
 import httpx2
 from httpcore2 import (ConnectError, ConnectTimeout, ReadError, ReadTimeout, WriteError,
                        WriteTimeout)
 
+T = TypeVar("T")
 SocketOption = tuple[int, int, int] | tuple[int, int, bytes | bytearray] | tuple[int, int, None, int]
 
 
@@ -203,6 +204,20 @@ class AsyncioBackend(httpcore2.AsyncNetworkBackend):
 
     async def sleep(self, seconds: float) -> None:
         await asyncio.sleep(seconds)
+
+
+def run(coro: Coroutine[Any, Any, T]) -> T:
+    """Run ``coro`` on a new uvloop event loop (asyncio's own when uvloop is missing).
+
+    uvloop (pinned; uvicorn uses it too) runs the same runner with 8-20 % less CPU per call here
+    (``bench/runner_overhead.py``): its transports, timers and callbacks are in C.
+    """
+    try:
+        import uvloop
+    except ImportError:  # pragma: no cover  (uvloop is in requirements.lock)
+        return asyncio.run(coro)
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        return runner.run(coro)
 
 
 def async_transport(*, limits: httpx2.Limits, verify: bool | ssl.SSLContext = True) -> httpx2.AsyncHTTPTransport:

@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING, Any
 
 from costbench.budget import Budget
 from costbench.errors import CostbenchError
+from costbench.netio import run
 from costbench.progress import Progress
 
 if TYPE_CHECKING:
@@ -139,7 +140,7 @@ def _child(index: int, count: int, cfg: Config, ctx: CallContext, attempts: list
     try:
         emulator_url = url_conn.recv()
         progress = _QueueProgress(sum(a.task.calls_per_case for a in attempts), ctx.run_id, queue, index)
-        result = asyncio.run(run_attempts(cfg, dataclasses.replace(ctx, shard=part.shard(shard)), attempts, pricer,
+        result = run(run_attempts(cfg, dataclasses.replace(ctx, shard=part.shard(shard)), attempts, pricer,
                                           emulator_url=emulator_url, progress=progress, part=part,
                                           count_in_doubt=False))
         progress.flush()

@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from costbench import journal
+from costbench import journal, netio
 from costbench.budget import Budget
 from costbench.calls import CallContext, ProviderClient, open_clients
 from costbench.catalog import Case, Catalog, Task, load_catalog
@@ -278,4 +278,4 @@ def run_catalog(cfg: Config, *, run_at: datetime | None = None, run_id: str | No
     """Run (or resume) the catalog for every configured model; see :func:`run_catalog_async`."""
     run_at = (run_at or datetime.now(UTC)).astimezone(UTC)
     budget = Budget(cfg.budget.per_run_usd, cfg.budget.per_day_usd, spent_today_usd(cfg, run_at))
-    return asyncio.run(run_catalog_async(cfg, budget, run_at=run_at, run_id=run_id, **kwargs))
+    return netio.run(run_catalog_async(cfg, budget, run_at=run_at, run_id=run_id, **kwargs))

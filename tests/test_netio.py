@@ -19,6 +19,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from costbench.netio import AsyncioBackend, PooledTransport, async_transport, pooled_transport
+from costbench.netio import run as netio_run
 
 
 class Server:
@@ -59,6 +60,12 @@ async def serving(server: Server, tls: ssl.SSLContext | None = None) -> AsyncIte
         yield f"{'https' if tls else 'http'}://127.0.0.1:{port}"
 
 
+@pytest.fixture(params=["asyncio", "uvloop"])
+def loop_run(request):
+    """Each test runs on asyncio's loop and on uvloop's (the runner's, see ``netio.run``)."""
+    return asyncio.run if request.param == "asyncio" else netio_run
+
+
 def _client(url: str, *, connections: int = 4, timeout: float = 5.0, verify: bool | ssl.SSLContext = False,
             pooled: bool = False) -> httpx2.AsyncClient:
     limits = httpx2.Limits(max_connections=connections, max_keepalive_connections=connections)
@@ -73,7 +80,7 @@ def test_the_pool_really_uses_the_asyncio_backend() -> None:
     assert transport._pool._max_connections == 3
 
 
-def test_keep_alive_reuses_one_connection_and_big_bodies_arrive_whole() -> None:
+def test_keep_alive_reuses_one_connection_and_big_bodies_arrive_whole(loop_run) -> None:
     async def go() -> tuple[list[int], int, int]:
         server = Server()
         async with serving(server) as url, _client(url, connections=1) as client:
@@ -81,12 +88,12 @@ def test_keep_alive_reuses_one_connection_and_big_bodies_arrive_whole() -> None:
             got = [(await client.post("/x", content=b"a" * n)).json()["received"] for n in sizes]
             return got, server.connections, server.requests
 
-    got, connections, requests = asyncio.run(go())
+    got, connections, requests = loop_run(go())
     assert got == [10, 200_000, 3]
     assert (connections, requests) == (1, 3)
 
 
-def test_a_connection_the_server_closed_is_not_reused() -> None:
+def test_a_connection_the_server_closed_is_not_reused(loop_run) -> None:
     async def go() -> tuple[list[int], int]:
         server = Server(close_after_response=True)
         async with serving(server) as url, _client(url, connections=1) as client:
@@ -96,25 +103,25 @@ def test_a_connection_the_server_closed_is_not_reused() -> None:
                 await asyncio.sleep(0.05)  # the server's FIN arrives while the connection is idle
             return got, server.connections
 
-    got, connections = asyncio.run(go())
+    got, connections = loop_run(go())
     assert got == [3, 3, 3]
     assert connections == 3  # each request opened a new connection instead of failing on the dead one
 
 
-def test_read_timeout_and_refused_connection_are_httpx2_errors() -> None:
+def test_read_timeout_and_refused_connection_are_httpx2_errors(loop_run) -> None:
     async def slow() -> None:
         async with serving(Server(delay_s=1.0)) as url, _client(url, timeout=0.2) as client:
             await client.post("/x", content=b"x")
 
     with pytest.raises(httpx2.ReadTimeout, match="read timed out after 0.2 s"):
-        asyncio.run(slow())
+        loop_run(slow())
 
     async def refused() -> None:
         async with _client("http://127.0.0.1:9") as client:  # port 9 (discard) is closed here
             await client.get("/")
 
     with pytest.raises(httpx2.ConnectError, match="cannot connect to 127.0.0.1:9"):
-        asyncio.run(refused())
+        loop_run(refused())
 
 
 def _self_signed(tmp_path: Path) -> tuple[ssl.SSLContext, ssl.SSLContext]:
@@ -137,19 +144,19 @@ def _self_signed(tmp_path: Path) -> tuple[ssl.SSLContext, ssl.SSLContext]:
     return server, client
 
 
-def test_tls_is_verified_and_works(tmp_path) -> None:
+def test_tls_is_verified_and_works(tmp_path, loop_run) -> None:
     server_ctx, client_ctx = _self_signed(tmp_path)
 
     async def go(verify: bool | ssl.SSLContext) -> int:
         async with serving(Server(), tls=server_ctx) as url, _client(url, verify=verify) as client:
             return int((await client.post("/x", content=b"secret")).json()["received"])
 
-    assert asyncio.run(go(client_ctx)) == 6
+    assert loop_run(go(client_ctx)) == 6
     with pytest.raises(httpx2.ConnectError, match="CERTIFICATE_VERIFY_FAILED"):
-        asyncio.run(go(True))  # the system CAs do not trust a self-signed certificate
+        loop_run(go(True))  # the system CAs do not trust a self-signed certificate
 
 
-def test_pooled_transport_spreads_requests_and_keeps_the_connection_limit() -> None:
+def test_pooled_transport_spreads_requests_and_keeps_the_connection_limit(loop_run) -> None:
     async def go() -> tuple[int, int, list[int]]:
         server = Server(delay_s=0.05)
         async with serving(server) as url, _client(url, connections=24, pooled=True) as client:
@@ -158,13 +165,13 @@ def test_pooled_transport_spreads_requests_and_keeps_the_connection_limit() -> N
             await asyncio.gather(*(client.post("/x", content=b"x") for _ in range(100)))
             return server.connections, server.requests, list(transport._busy)
 
-    connections, requests, busy = asyncio.run(go())
+    connections, requests, busy = loop_run(go())
     assert requests == 100
     assert connections <= 24
     assert busy == [0, 0, 0]  # every response released its pool
 
 
-def test_provider_urls_are_parsed_once_and_match_httpx2s_merge() -> None:
+def test_provider_urls_are_parsed_once_and_match_httpx2s_merge(loop_run) -> None:
     from costbench.calls import ProviderClient
 
     async def go() -> None:
@@ -175,4 +182,11 @@ def test_provider_urls_are_parsed_once_and_match_httpx2s_merge() -> None:
                 assert client.url(path) == http.build_request("POST", path).url
             assert client.url("chat/completions") is client.url("chat/completions")
 
-    asyncio.run(go())
+    loop_run(go())
+
+
+def test_the_runner_loop_is_uvloop() -> None:
+    async def which() -> str:
+        return type(asyncio.get_running_loop()).__module__
+
+    assert netio_run(which()).startswith("uvloop")
