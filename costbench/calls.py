@@ -27,7 +27,7 @@ from costbench.budget import Budget
 from costbench.catalog import Task
 from costbench.config import Config, ModelRef, Provider, api_key
 from costbench.errors import ProviderError, UsageError
-from costbench.netio import pooled_transport
+from costbench.netio import provider_transport
 from costbench.providers import get_adapter
 from costbench.procs import Part
 from costbench.providers.base import Adapter, Completion, HttpRequest
@@ -287,7 +287,7 @@ async def _client(cfg: Config, name: str, emulator_url: str | None, pricer: Pric
     connections = part.concurrency(provider.concurrency)
     limits = httpx2.Limits(max_connections=connections, max_keepalive_connections=connections)
     # Plain-http endpoints (the emulator, a local proxy) need no TLS context, whose CA bundle load is slow.
-    transport = pooled_transport(limits=limits, verify=base.startswith("https://"))
+    transport = provider_transport(base, limits)
     async with httpx2.AsyncClient(base_url=base.rstrip("/") + "/", headers=adapter.auth_headers(key or ""),
                                   timeout=cfg.run.timeout_s, limits=limits, transport=transport) as http:
         yield ProviderClient(name, provider, adapter, http, pricer, intents, cfg.run.max_retries, keys, part)

@@ -20,6 +20,7 @@ from cryptography.x509.oid import NameOID
 
 from costbench.netio import AsyncioBackend, PooledTransport, async_transport, pooled_transport
 from costbench.netio import run as netio_run
+from costbench.h1 import H1Transport
 
 
 class Server:
@@ -66,9 +67,17 @@ def loop_run(request):
     return asyncio.run if request.param == "asyncio" else netio_run
 
 
+@pytest.fixture(params=["httpcore2", "h1"])
+def kind(request):
+    """The generic tests run on both of the runner's transports (https: httpcore2; http: h1)."""
+    return request.param
+
+
 def _client(url: str, *, connections: int = 4, timeout: float = 5.0, verify: bool | ssl.SSLContext = False,
-            pooled: bool = False) -> httpx2.AsyncClient:
+            pooled: bool = False, kind: str = "httpcore2") -> httpx2.AsyncClient:
     limits = httpx2.Limits(max_connections=connections, max_keepalive_connections=connections)
+    if kind == "h1":
+        return httpx2.AsyncClient(base_url=url, timeout=timeout, transport=H1Transport(limits=limits))
     make = pooled_transport if pooled else async_transport
     return httpx2.AsyncClient(base_url=url, timeout=timeout, transport=make(limits=limits, verify=verify))
 
@@ -80,10 +89,10 @@ def test_the_pool_really_uses_the_asyncio_backend() -> None:
     assert transport._pool._max_connections == 3
 
 
-def test_keep_alive_reuses_one_connection_and_big_bodies_arrive_whole(loop_run) -> None:
+def test_keep_alive_reuses_one_connection_and_big_bodies_arrive_whole(loop_run, kind) -> None:
     async def go() -> tuple[list[int], int, int]:
         server = Server()
-        async with serving(server) as url, _client(url, connections=1) as client:
+        async with serving(server) as url, _client(url, connections=1, kind=kind) as client:
             sizes = [10, 200_000, 3]  # 200 kB is sent in several writes with back-pressure
             got = [(await client.post("/x", content=b"a" * n)).json()["received"] for n in sizes]
             return got, server.connections, server.requests
@@ -93,10 +102,10 @@ def test_keep_alive_reuses_one_connection_and_big_bodies_arrive_whole(loop_run) 
     assert (connections, requests) == (1, 3)
 
 
-def test_a_connection_the_server_closed_is_not_reused(loop_run) -> None:
+def test_a_connection_the_server_closed_is_not_reused(loop_run, kind) -> None:
     async def go() -> tuple[list[int], int]:
         server = Server(close_after_response=True)
-        async with serving(server) as url, _client(url, connections=1) as client:
+        async with serving(server) as url, _client(url, connections=1, kind=kind) as client:
             got = []
             for _ in range(3):
                 got.append((await client.post("/x", content=b"abc")).json()["received"])
@@ -108,16 +117,16 @@ def test_a_connection_the_server_closed_is_not_reused(loop_run) -> None:
     assert connections == 3  # each request opened a new connection instead of failing on the dead one
 
 
-def test_read_timeout_and_refused_connection_are_httpx2_errors(loop_run) -> None:
+def test_read_timeout_and_refused_connection_are_httpx2_errors(loop_run, kind) -> None:
     async def slow() -> None:
-        async with serving(Server(delay_s=1.0)) as url, _client(url, timeout=0.2) as client:
+        async with serving(Server(delay_s=1.0)) as url, _client(url, timeout=0.2, kind=kind) as client:
             await client.post("/x", content=b"x")
 
     with pytest.raises(httpx2.ReadTimeout, match="read timed out after 0.2 s"):
         loop_run(slow())
 
     async def refused() -> None:
-        async with _client("http://127.0.0.1:9") as client:  # port 9 (discard) is closed here
+        async with _client("http://127.0.0.1:9", kind=kind) as client:  # port 9 (discard) is closed here
             await client.get("/")
 
     with pytest.raises(httpx2.ConnectError, match="cannot connect to 127.0.0.1:9"):

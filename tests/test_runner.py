@@ -96,3 +96,19 @@ def test_an_overlapping_run_of_the_same_night_is_refused(tmp_path, emulator) -> 
             run_catalog(cfg, run_id="r1")
     assert emulator.ledger.entries() == []
     assert run_catalog(cfg, run_id="r1").sent_calls == 18  # once the first one is gone, it runs
+
+
+def test_streamed_calls_land_with_the_same_usage_as_plain_ones(tmp_path, emulator) -> None:
+    models = ("openai/gpt-5-mini", "anthropic/claude-sonnet-4", "google/gemini-2.5-flash")
+    plain = write_config(tmp_path / "plain", emulator.url, models=models, tasks=["capital_cities"])
+    streamed = write_config(tmp_path / "streamed", emulator.url, models=models, tasks=["capital_cities"], stream=True)
+    for cfg, run_id in ((plain, "plain"), (streamed, "streamed")):  # two run ids: no idempotent replay
+        result = run_catalog(cfg, run_id=run_id)
+        assert result.sent_calls == 9 and result.failed_calls == 0, result
+    a = {(r["model"], r["case_id"]): r for r in journal.landed_records(plain.paths.landing, "plain").values()}
+    b = {(r["model"], r["case_id"]): r for r in journal.landed_records(streamed.paths.landing, "streamed").values()}
+    assert a.keys() == b.keys() and len(b) == 9
+    for key, rec in b.items():
+        assert rec["raw_response_text"].startswith("[") and not a[key]["raw_response_text"].startswith("[")
+        assert rec["usage"]["output_tokens"] > 0
+        assert rec["usage"]["input_uncached_tokens"] + rec["usage"]["cache_read_tokens"] > 0
