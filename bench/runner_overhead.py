@@ -148,7 +148,7 @@ def machine_speed() -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--calls", type=int, default=1800, help="calls per measurement (about)")
+    parser.add_argument("--calls", type=int, default=3600, help="calls per measurement (about)")
     parser.add_argument("--rpm-calls", type=int, default=90, help="calls in the rate-limited run")
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds per point (medians printed)")
     args = parser.parse_args()

@@ -171,9 +171,11 @@ class ProviderClient:
         worst = self.pricer.worst_case_usd(model.provider, model.model, at, upper, task.max_output_tokens)
         reservation = await ctx.budget.reserve_when_possible(worst)
         await self.intents.append({"call_id": cid, "reserved_usd": str(worst), "at": at.isoformat(), "resend": resend})
-        async with self.sem:
+        async with self.sem:  # held through retries and backoff: a provider answering 429/5xx gets fewer calls
             started = time.monotonic()
             completion, error, attempts, body = await self._send_with_retries(ctx, request, payload, cid, upper)
+        if completion is None and error is None:  # a 200 body, parsed once the connection is free again
+            completion, error, body = self._parse(body or "")
         cost = Decimal(0)
         if completion is not None:
             cost = self.pricer.cost_usd(model.provider, model.model, at, completion.usage)
@@ -212,8 +214,9 @@ class ProviderClient:
             return None, ProviderError(f"{self.name}: connection failed: {type(exc).__name__}", retryable=True), None
         if resp.status_code != 200:
             return None, self.adapter.classify_error(resp.status_code, resp.text, resp.headers), resp.text
-        # JSON is UTF-8 (RFC 8259 §8.1): decoded directly, without httpx2's charset detection.
-        return self._parse(resp.content.decode("utf-8", errors="replace"))
+        # JSON is UTF-8 (RFC 8259 §8.1): decoded directly, without httpx2's charset detection. Parsed by
+        # the caller after the connection slot is released (neither completion nor error yet).
+        return None, None, resp.content.decode("utf-8", errors="replace")
 
     def _parse(self, text: str) -> tuple[Completion | None, ProviderError | None, str | None]:
         # A 200 with a bad body was probably billed: never retried, landed as an error with the body kept.

@@ -47,7 +47,7 @@ class RunSettings(_Strict):
     """Task ids to run (empty = the whole catalog)."""
     processes: int = Field(1, ge=1, le=64)
     """Runner processes (forked); each plays every N-th attempt with 1/N of every provider's limits.
-    One process does about 1,000 calls/s; more only help against a fast endpoint (emulator, proxy)."""
+    One process does 2,000+ calls/s; more only help against a fast endpoint with free cores."""
 
 
 class Budget(_Strict):

@@ -17,11 +17,14 @@ import duckdb
 
 from costbench import costs
 from costbench.fx import FxTable, load_fx
-from costbench.pricebook import PriceBook, load_pricebook
+from costbench.pricebook import PRICES_DIR, PriceBook, load_pricebook
 from costbench.store import opened, rows, sql_text
 from costbench.usage import TOKEN_FIELDS, Usage
 
 RECONCILE_TOLERANCE_USD = Decimal("0.000001")
+
+
+_LOADED: dict[tuple[tuple[str, int, int], ...], tuple[PriceBook, FxTable]] = {}
 
 
 @dataclass
@@ -34,8 +37,13 @@ class Pricer:
 
     @classmethod
     def load(cls) -> Pricer:
-        """The packaged price book and FX table."""
-        return cls(load_pricebook(), load_fx())
+        """The packaged price book and FX table (parsed again only when a price file changed)."""
+        stamp = tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in sorted(PRICES_DIR.rglob("*.yml")))
+        cached = _LOADED.get(stamp)
+        if cached is None:  # the YAML parse takes 20-40 ms: once per process, not once per night of a replay
+            _LOADED.clear()
+            cached = _LOADED[stamp] = (load_pricebook(PRICES_DIR), load_fx(PRICES_DIR / "fx.yml"))
+        return cls(*cached)
 
     @property
     def version(self) -> str:

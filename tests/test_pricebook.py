@@ -109,3 +109,20 @@ def test_cli_cost_prices_and_errors(tmp_path) -> None:
     bad = runner.invoke(main, ["cost", "--usage", "-", "--model", "deepseek/deepseek-chat"], input='{"input_tokens": 1}')
     assert bad.exit_code == 1 and "Did you mean" in bad.output and "Traceback" not in bad.output
     assert runner.invoke(main, ["prices", "check"]).exit_code == 0
+
+
+def test_the_packaged_price_book_is_parsed_again_only_when_a_file_changes(monkeypatch, tmp_path) -> None:
+    import shutil
+
+    from costbench import pricing
+
+    prices = tmp_path / "prices"
+    shutil.copytree(pricing.PRICES_DIR, prices)
+    monkeypatch.setattr(pricing, "PRICES_DIR", prices)
+    monkeypatch.setattr(pricing, "_LOADED", {})
+    first, second = pricing.Pricer.load(), pricing.Pricer.load()
+    assert second.book is first.book  # not parsed twice
+    path = prices / "deepseek.yml"
+    path.write_text(path.read_text() + "\n# an edit\n")
+    third = pricing.Pricer.load()
+    assert third.book is not first.book and third.version != first.version
