@@ -30,11 +30,19 @@ class Budget:
     _changed: asyncio.Event = field(default_factory=asyncio.Event, repr=False)
 
     @property
+    def run_left_usd(self) -> Decimal:
+        """What the per-run cap still allows (negative once passed)."""
+        return self.per_run_usd - self.spent_usd - self.reserved_usd
+
+    @property
+    def day_left_usd(self) -> Decimal:
+        """What the per-day cap still allows (negative once passed)."""
+        return self.per_day_usd - self.spent_today_usd - self.spent_usd - self.reserved_usd
+
+    @property
     def headroom_usd(self) -> Decimal:
         """What may still be reserved."""
-        run_left = self.per_run_usd - self.spent_usd - self.reserved_usd
-        day_left = self.per_day_usd - self.spent_today_usd - self.spent_usd - self.reserved_usd
-        return min(run_left, day_left)
+        return min(self.run_left_usd, self.day_left_usd)
 
     def check_estimate(self, estimate_usd: Decimal) -> None:
         """Refuse a run whose pre-flight estimate passes either cap."""

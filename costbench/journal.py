@@ -98,6 +98,11 @@ def sent_intents(landing: Path, run_id: str) -> dict[str, dict[str, Any]]:
     return found
 
 
+def in_doubt(landing: Path, run_id: str, landed: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """The intents of calls that were sent (or about to be) but never landed, by call_id."""
+    return {cid: intent for cid, intent in sent_intents(landing, run_id).items() if cid not in landed}
+
+
 def _repair_tail(path: Path) -> None:
     """Cut a torn last line so new appends start on a fresh line."""
     if not path.exists():

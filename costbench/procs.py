@@ -84,8 +84,7 @@ def effective_processes(cfg: Config, attempts: Sequence[Attempt], wanted: int) -
 
 def budget_slices(budget: Budget, estimates: Sequence[Decimal]) -> list[Budget]:
     """Per-child budgets in proportion to each child's estimate; they sum to at most the headroom."""
-    run_left = max(budget.per_run_usd - budget.spent_usd - budget.reserved_usd, Decimal(0))
-    day_left = max(budget.per_day_usd - budget.spent_today_usd - budget.spent_usd - budget.reserved_usd, Decimal(0))
+    run_left, day_left = max(budget.run_left_usd, Decimal(0)), max(budget.day_left_usd, Decimal(0))
     total = sum(estimates, Decimal(0))
     shares = [e / total if total > 0 else Decimal(1) / len(estimates) for e in estimates]
     return [Budget((run_left * s).quantize(CENT_FRACTION, ROUND_DOWN), (day_left * s).quantize(CENT_FRACTION, ROUND_DOWN))
@@ -157,14 +156,12 @@ async def run_in_processes(cfg: Config, ctx: CallContext, attempts: list[Attempt
     """Fork ``count`` children, each with every ``count``-th attempt, and merge their results."""
     from costbench.calls import needs_emulator, start_emulator
     from costbench.estimate import estimate
-    from costbench.journal import landed_records, sent_intents
-    from costbench.runner import RunResult
+    from costbench.journal import in_doubt, landed_records
+    from costbench.runner import RunResult, charge_in_doubt
 
     parts = [attempts[i::count] for i in range(count)]
-    landed = landed_records(cfg.paths.landing, ctx.run_id)
-    in_doubt = [i for cid, i in sent_intents(cfg.paths.landing, ctx.run_id).items() if cid not in landed]
-    for intent in in_doubt:  # counted once here, not in every child
-        budget.count_in_doubt(Decimal(intent["reserved_usd"]))
+    doubtful = in_doubt(cfg.paths.landing, ctx.run_id, landed_records(cfg.paths.landing, ctx.run_id))
+    doubtful_calls = charge_in_doubt(budget, doubtful)  # counted once here, not in every child
     slices = budget_slices(budget, [estimate(p, pricer, ctx.run_at).total_usd for p in parts])
     fork = multiprocessing.get_context("fork")
     queue = fork.Queue()
@@ -190,7 +187,7 @@ async def run_in_processes(cfg: Config, ctx: CallContext, attempts: list[Attempt
             if proc.is_alive():
                 proc.kill()
             proc.join(5)
-    merged = RunResult(ctx.run_id, ctx.run_at, 0, in_doubt_calls=len(in_doubt))
+    merged = RunResult(ctx.run_id, ctx.run_at, 0, in_doubt_calls=doubtful_calls)
     for r in results:
         for name in ("planned_calls", "sent_calls", "skipped_calls", "failed_calls", "in_doubt_calls", "budget_stopped"):
             setattr(merged, name, getattr(merged, name) + getattr(r, name))

@@ -89,6 +89,13 @@ def plan(cfg: Config, catalog: Catalog, models: Sequence[ModelRef] | None = None
     ]
 
 
+def charge_in_doubt(budget: Budget, in_doubt: dict[str, dict[str, Any]]) -> int:
+    """Count every in-doubt call as spent at its reservation (it may have been answered and paid)."""
+    for intent in in_doubt.values():
+        budget.count_in_doubt(Decimal(intent["reserved_usd"]))
+    return len(in_doubt)
+
+
 class Runner:
     """Plays attempts against providers and lands every call."""
 
@@ -96,8 +103,7 @@ class Runner:
                  writer: journal.JournalWriter, progress: Progress, count_in_doubt: bool = True) -> None:
         self.cfg, self.ctx, self.clients, self.writer, self.progress = cfg, ctx, clients, writer, progress
         self.landed = journal.landed_records(cfg.paths.landing, ctx.run_id)
-        self.in_doubt = {k: v for k, v in journal.sent_intents(cfg.paths.landing, ctx.run_id).items()
-                         if k not in self.landed}
+        self.in_doubt = journal.in_doubt(cfg.paths.landing, ctx.run_id, self.landed)
         self.count_in_doubt = count_in_doubt
         """False in a child runner process: the parent counted the in-doubt calls against the budget."""
         self.result = RunResult(ctx.run_id, ctx.run_at, 0)
@@ -106,9 +112,7 @@ class Runner:
     async def run(self, attempts: list[Attempt]) -> RunResult:
         """Play all attempts concurrently (limits are per provider)."""
         if self.count_in_doubt:
-            for reservation in self.in_doubt.values():
-                self.ctx.budget.count_in_doubt(Decimal(reservation["reserved_usd"]))
-            self.result.in_doubt_calls = len(self.in_doubt)
+            self.result.in_doubt_calls = charge_in_doubt(self.ctx.budget, self.in_doubt)
         self.result.planned_calls = sum(a.task.calls_per_case for a in attempts)
         await asyncio.gather(*(self._attempt(a) for a in attempts))
         self.result.spent_usd = self.ctx.budget.spent_usd
