@@ -13,8 +13,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from costbench.pricing import refresh_rollup  # noqa: E402
-from costbench.store import connect, migrate, query  # noqa: E402
+from costbench.prices.pricing import refresh_rollup  # noqa: E402
+from costbench.store.db import connect, migrate, query  # noqa: E402
 
 OUT = Path(__file__).resolve().parents[1] / "var" / "bench"
 

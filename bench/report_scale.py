@@ -15,9 +15,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.analytics_scale import GENERATE, OUT  # noqa: E402
-from costbench.pricing import refresh_rollup  # noqa: E402
-from costbench.report import render_site  # noqa: E402
-from costbench.store import connect, migrate  # noqa: E402
+from costbench.prices.pricing import refresh_rollup  # noqa: E402
+from costbench.report.site import render_site  # noqa: E402
+from costbench.store.db import connect, migrate  # noqa: E402
 
 
 def main() -> None:

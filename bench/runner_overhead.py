@@ -28,14 +28,14 @@ import httpx2
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench._emulator_proc import configure, emulator_process  # noqa: E402
-from costbench.budget import Budget  # noqa: E402
-from costbench.catalog import load_catalog  # noqa: E402
+from costbench.run.budget import Budget  # noqa: E402
+from costbench.catalog.tasks import load_catalog  # noqa: E402
 from costbench.config import Config, load_config  # noqa: E402
-from costbench.netio import run  # noqa: E402
-from costbench.pricing import Pricer  # noqa: E402,F401  (imported now, as in a warm process: import time is not per-call cost)
-from costbench.progress import Progress  # noqa: E402
+from costbench.run.netio import run  # noqa: E402
+from costbench.prices.pricing import Pricer  # noqa: E402,F401  (imported now, as in a warm process: import time is not per-call cost)
+from costbench.run.progress import Progress  # noqa: E402
 from costbench.providers import get_adapter  # noqa: E402
-from costbench.runner import plan, run_catalog_async  # noqa: E402
+from costbench.run.runner import plan, run_catalog_async  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 FAST_TASKS = ["capital_cities", "math_word_problems", "sentiment_classification"]

@@ -11,11 +11,14 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from costbench import loader, pricing, quality, report
+from costbench.store import loader
+from costbench.prices import pricing
+from costbench.store import quality
+from costbench.report import site as report
 from costbench.config import Config, Paths
-from costbench.quality import QualityReport
-from costbench.runner import RunResult, night_of, run_catalog
-from costbench.store import LoadResult
+from costbench.store.quality import QualityReport
+from costbench.run.runner import RunResult, night_of, run_catalog
+from costbench.store.db import LoadResult
 
 log = logging.getLogger("costbench")
 
@@ -33,7 +36,7 @@ class NightResult:
 def run_night(cfg: Config, run_at: datetime | None = None, run_id: str | None = None,
               emulator_url: str | None = None, quiet: bool = False) -> NightResult:
     """Run the catalog, land it, price it and gate it (the report is separate)."""
-    from costbench.progress import make_progress
+    from costbench.run.progress import make_progress
 
     result = run_catalog(cfg, run_at=run_at, run_id=run_id, emulator_url=emulator_url,
                          progress=make_progress(0, "", quiet=True) if quiet else None)

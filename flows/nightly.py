@@ -11,10 +11,13 @@ from datetime import UTC, datetime
 from prefect import flow, task
 from prefect.artifacts import create_link_artifact, create_markdown_artifact
 
-from costbench import loader, pricing, quality, report
+from costbench.store import loader
+from costbench.prices import pricing
+from costbench.store import quality
+from costbench.report import site as report
 from costbench.config import load_config
 from costbench.errors import StoreError
-from costbench.runner import night_of, run_catalog
+from costbench.run.runner import night_of, run_catalog
 
 
 def infrastructure_failure(task: object, task_run: object, state: object) -> bool:

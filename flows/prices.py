@@ -8,8 +8,8 @@ from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact
 
 from costbench.config import load_config
-from costbench.pricebook import PRICES_DIR
-from costbench.prices_import import snapshot
+from costbench.prices.book import PRICES_DIR
+from costbench.prices.importer import snapshot
 
 
 @task

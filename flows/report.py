@@ -5,7 +5,7 @@ from __future__ import annotations
 from prefect import flow, task
 from prefect.artifacts import create_link_artifact
 
-from costbench import report
+from costbench.report import site as report
 from costbench.config import load_config
 
 

@@ -6,9 +6,9 @@ from datetime import date
 
 from prefect import flow, task
 
-from costbench import pricing
+from costbench.prices import pricing
 from costbench.config import load_config
-from costbench.store import opened
+from costbench.store.db import opened
 
 
 @task

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
-from costbench.store import connect, migrate
+from costbench.store.db import connect, migrate
 from tests.sql_fixtures import CHANGE_AT, D, add_call, add_entries, add_run, rollup
 
 XSS = '<script>window.__pwned = true; alert(1)</script>'

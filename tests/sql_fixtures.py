@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import duckdb
 
-from costbench.store import connect, migrate
+from costbench.store.db import connect, migrate
 
 D = Decimal
 CHANGE_AT = datetime(2025, 9, 29, tzinfo=UTC)
@@ -21,7 +21,7 @@ def db() -> duckdb.DuckDBPyConnection:
 
 def rollup(con: duckdb.DuckDBPyConnection) -> None:
     """Refresh the daily_usage rollup of every run, as pricing does after each run."""
-    from costbench.pricing import refresh_rollup
+    from costbench.prices.pricing import refresh_rollup
 
     for (run_id,) in con.execute("SELECT run_id FROM runs").fetchall():
         refresh_rollup(con, run_id)

@@ -7,9 +7,9 @@ from decimal import Decimal
 
 import pytest
 
-from costbench.budget import Budget
+from costbench.run.budget import Budget
 from costbench.errors import BudgetExceeded
-from costbench.ratelimit import RateLimiter
+from costbench.run.ratelimit import RateLimiter
 
 
 def test_reservations_never_let_spend_pass_the_cap() -> None:

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from costbench.catalog import load_catalog
-from costbench.catalog_checks import validate_catalog, write_lock
+from costbench.catalog.tasks import load_catalog
+from costbench.catalog.checks import validate_catalog, write_lock
 from costbench.cli import main
 from costbench.errors import CatalogError
 from tests.conftest import ROOT

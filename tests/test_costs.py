@@ -7,9 +7,9 @@ from decimal import Decimal
 
 import pytest
 
-from costbench.costs import cost, reconcile
-from costbench.fx import load_fx
-from costbench.pricebook import load_pricebook
+from costbench.prices.costs import cost, reconcile
+from costbench.prices.fx import load_fx
+from costbench.prices.book import load_pricebook
 from costbench.usage import Usage
 
 BOOK = load_pricebook()

@@ -11,9 +11,9 @@ import time
 
 import pytest
 
-from costbench import journal
+from costbench.run import journal
 from costbench.emulator import EmulatorConfig, EmulatorServer
-from costbench.store import opened, rows
+from costbench.store.db import opened, rows
 from tests.conftest import ROOT
 from tests.runner_support import write_config
 

@@ -6,9 +6,9 @@ import time
 
 import pytest
 
-from costbench.catalog import Case, GraderSpec
+from costbench.catalog.tasks import Case, GraderSpec
 from costbench.errors import CatalogError
-from costbench.graders import chrf, get_grader
+from costbench.catalog.graders import chrf, get_grader
 
 
 def g(name: str, output: str, target: object, **args: object) -> tuple[bool, float, str]:

@@ -1,4 +1,4 @@
-"""The plain-http transport (costbench.h1): framing, streams, errors, and the connection limit."""
+"""The plain-http transport (costbench.run.h1): framing, streams, errors, and the connection limit."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from contextlib import asynccontextmanager
 import httpx2
 import pytest
 
-from costbench.h1 import H1Transport
-from costbench.netio import provider_transport, run
+from costbench.run.h1 import H1Transport
+from costbench.run.netio import provider_transport, run
 
 
 @asynccontextmanager

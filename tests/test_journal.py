@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 import json
 
-from costbench import journal
-from costbench.loader import load_run
-from costbench.store import connect, migrate, rows
+from costbench.run import journal
+from costbench.store.loader import load_run
+from costbench.store.db import connect, migrate, rows
 
 
 def _record(i: int, run_id: str = "r1", shard: str = "main") -> dict:

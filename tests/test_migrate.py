@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from costbench.store import connect, migrate, rows
+from costbench.store.db import connect, migrate, rows
 
 EXPECTED = {
     "runs": [
@@ -67,7 +67,7 @@ def test_money_div_is_exact_and_null_safe() -> None:
 
 
 def test_rollup_migration_backfills_runs_priced_before_it(tmp_path) -> None:
-    from costbench.store import SQL_DIR
+    from costbench.store.db import SQL_DIR
     from tests.sql_fixtures import CHANGE_AT, D, add_call, add_run
 
     con = connect(":memory:")

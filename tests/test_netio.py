@@ -18,9 +18,9 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from costbench.netio import AsyncioBackend, PooledTransport, async_transport, pooled_transport
-from costbench.netio import run as netio_run
-from costbench.h1 import H1Transport
+from costbench.run.netio import AsyncioBackend, PooledTransport, async_transport, pooled_transport
+from costbench.run.netio import run as netio_run
+from costbench.run.h1 import H1Transport
 
 
 class Server:
@@ -181,7 +181,7 @@ def test_pooled_transport_spreads_requests_and_keeps_the_connection_limit(loop_r
 
 
 def test_provider_urls_are_parsed_once_and_match_httpx2s_merge(loop_run) -> None:
-    from costbench.calls import ProviderClient
+    from costbench.run.calls import ProviderClient
 
     async def go() -> None:
         async with httpx2.AsyncClient(base_url="http://127.0.0.1:9/google/v1beta") as http:

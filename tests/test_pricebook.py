@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from costbench.cli import main
 from costbench.errors import PriceBookError, PriceNotFound, UnknownModel
-from costbench.pricebook import PRICES_DIR, json_schema, load_pricebook
+from costbench.prices.book import PRICES_DIR, json_schema, load_pricebook
 
 GOOD = """provider: acme
 models:
@@ -84,7 +84,7 @@ def test_own_files_override_imported_entries(tmp_path) -> None:
 
 
 def test_import_from_genai_prices_writes_loadable_entries(tmp_path) -> None:
-    from costbench.prices_import import dump, import_provider
+    from costbench.prices.importer import dump, import_provider
 
     (tmp_path / "own.yml").write_text(GOOD)
     (tmp_path / "imported").mkdir()
@@ -114,7 +114,7 @@ def test_cli_cost_prices_and_errors(tmp_path) -> None:
 def test_the_packaged_price_book_is_parsed_again_only_when_a_file_changes(monkeypatch, tmp_path) -> None:
     import shutil
 
-    from costbench import pricing
+    from costbench.prices import pricing
 
     prices = tmp_path / "prices"
     shutil.copytree(pricing.PRICES_DIR, prices)

@@ -7,16 +7,17 @@ from decimal import Decimal
 
 import pytest
 
-from costbench import journal, loader
-from costbench.budget import Budget
-from costbench.catalog import load_catalog
+from costbench.run import journal
+from costbench.store import loader
+from costbench.run.budget import Budget
+from costbench.catalog.tasks import load_catalog
 from costbench.emulator import EmulatorConfig, EmulatorServer
 from costbench.errors import CostbenchError
-from costbench.estimate import estimate
-from costbench.pricing import Pricer
-from costbench.procs import Part, budget_slices, effective_processes
-from costbench.runner import plan, run_catalog
-from costbench.store import opened, rows
+from costbench.run.estimate import estimate
+from costbench.prices.pricing import Pricer
+from costbench.run.processes import Part, budget_slices, effective_processes
+from costbench.run.runner import plan, run_catalog
+from costbench.store.db import opened, rows
 from costbench.usage import Usage
 from tests.conftest import ROOT
 from tests.runner_support import write_config
@@ -91,12 +92,12 @@ def test_the_cap_holds_across_processes(tmp_path, emulator) -> None:
 
 
 def test_a_failing_runner_process_is_one_clear_error(tmp_path, emulator, monkeypatch) -> None:
-    import costbench.runner
+    import costbench.run.runner
 
     async def broken(*args, **kwargs):
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(costbench.runner, "run_attempts", broken)  # the forked children inherit it
+    monkeypatch.setattr(costbench.run.runner, "run_attempts", broken)  # the forked children inherit it
     cfg = write_config(tmp_path, emulator.url, processes=2)
     with pytest.raises(CostbenchError, match=r"runner process 0 failed: RuntimeError: disk on fire.*resume the run"):
         run_catalog(cfg, run_id="r3")

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 from click.testing import CliRunner
 
 from costbench.cli import main
-from costbench.quality import check_run, results
-from costbench.store import connect, migrate, query, rows
+from costbench.store.quality import check_run, results
+from costbench.store.db import connect, migrate, query, rows
 from tests.sql_fixtures import D, add_call, add_entries, add_run, db
 
 AT = datetime(2025, 10, 1, tzinfo=UTC)

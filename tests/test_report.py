@@ -7,7 +7,7 @@ import json
 from html.parser import HTMLParser
 from pathlib import Path
 
-from costbench.report import build, usd
+from costbench.report.site import build, usd
 from tests.report_fixtures import XSS, build_store
 
 

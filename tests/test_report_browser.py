@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from costbench.report import build
+from costbench.report.site import build
 from tests.report_fixtures import build_store
 
 pytestmark = pytest.mark.slow

@@ -7,14 +7,14 @@ from decimal import Decimal
 
 from click.testing import CliRunner
 
-from costbench import loader
+from costbench.store import loader
 from costbench.cli import main
 from costbench.emulator import EmulatorConfig, EmulatorServer
-from costbench.fx import load_fx
-from costbench.pricebook import PRICES_DIR, load_pricebook
-from costbench.pricing import Pricer, price_run, reprice
-from costbench.runner import run_catalog, night_of
-from costbench.store import opened, rows
+from costbench.prices.fx import load_fx
+from costbench.prices.book import PRICES_DIR, load_pricebook
+from costbench.prices.pricing import Pricer, price_run, reprice
+from costbench.run.runner import run_catalog, night_of
+from costbench.store.db import opened, rows
 from tests.conftest import ROOT
 from tests.runner_support import write_config
 

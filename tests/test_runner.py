@@ -6,11 +6,12 @@ from decimal import Decimal
 
 import pytest
 
-from costbench import journal, loader
+from costbench.run import journal
+from costbench.store import loader
 from costbench.emulator import EmulatorConfig, EmulatorServer
 from costbench.errors import BudgetExceeded
-from costbench.runner import run_catalog
-from costbench.store import opened, rows
+from costbench.run.runner import run_catalog
+from costbench.store.db import opened, rows
 from tests.conftest import ROOT
 from tests.runner_support import write_config
 
@@ -60,10 +61,10 @@ def test_preflight_refuses_a_run_above_the_cap(tmp_path, emulator) -> None:
 
 
 def test_reservations_stop_sending_before_the_cap(tmp_path, emulator) -> None:
-    from costbench.catalog import load_catalog
-    from costbench.estimate import estimate
-    from costbench.pricing import Pricer
-    from costbench.runner import plan
+    from costbench.catalog.tasks import load_catalog
+    from costbench.run.estimate import estimate
+    from costbench.prices.pricing import Pricer
+    from costbench.run.runner import plan
 
     probe = write_config(tmp_path, emulator.url)
     est = estimate(plan(probe, load_catalog(probe.paths.catalog)), Pricer.load(), __import__("datetime").datetime.now(
@@ -88,7 +89,7 @@ def test_retryable_faults_are_retried_and_never_billed_twice(tmp_path, emulator)
 
 def test_an_overlapping_run_of_the_same_night_is_refused(tmp_path, emulator) -> None:
     from costbench.errors import StoreError
-    from costbench.locks import run_lock
+    from costbench.run.locks import run_lock
 
     cfg = write_config(tmp_path, emulator.url)
     with run_lock(journal.run_dir(cfg.paths.landing, "r1") / "main.lock"):

@@ -7,11 +7,13 @@ import logging
 
 from click.testing import CliRunner
 
-from costbench import loader, pricing, report
+from costbench.store import loader
+from costbench.prices import pricing
+from costbench.report import site as report
 from costbench.cli import main
 from costbench.emulator import EmulatorConfig, EmulatorServer
-from costbench.runner import run_catalog
-from costbench.store import opened
+from costbench.run.runner import run_catalog
+from costbench.store.db import opened
 from tests.conftest import ROOT
 from tests.runner_support import write_config
 

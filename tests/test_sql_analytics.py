@@ -8,9 +8,9 @@ from datetime import timedelta
 import pytest
 from click.testing import CliRunner
 
-from costbench import analytics
+from costbench.store import analytics
 from costbench.errors import StoreError
-from costbench.store import query
+from costbench.store.db import query
 from tests.sql_fixtures import CHANGE_AT, D, add_call, add_entries, add_run, db, rollup
 
 BEFORE = CHANGE_AT - timedelta(days=2)

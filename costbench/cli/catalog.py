@@ -24,7 +24,7 @@ def list_cmd(catalog_dir: str, as_json: bool) -> None:
 
     Example: costbench catalog list --json
     """
-    from costbench.catalog import load_catalog
+    from costbench.catalog.tasks import load_catalog
 
     tasks = list(load_catalog(catalog_dir))
     if as_json:
@@ -45,7 +45,7 @@ def show(task_id: str, catalog_dir: str, as_json: bool) -> None:
 
     Example: costbench catalog show math_word_problems
     """
-    from costbench.catalog import load_catalog
+    from costbench.catalog.tasks import load_catalog
 
     task = load_catalog(catalog_dir).get(task_id)
     if as_json:
@@ -66,7 +66,7 @@ def validate(catalog_dir: str) -> None:
 
     Example: costbench catalog validate
     """
-    from costbench.catalog_checks import validate_catalog
+    from costbench.catalog.checks import validate_catalog
 
     report = validate_catalog(Path(catalog_dir))
     click.echo(report)
@@ -79,7 +79,7 @@ def lock(catalog_dir: str) -> None:
 
     Example: costbench catalog lock
     """
-    from costbench.catalog_checks import write_lock
+    from costbench.catalog.checks import write_lock
 
     path = write_lock(Path(catalog_dir))
     click.echo(f"wrote {path}")

@@ -71,8 +71,8 @@ def reprice(config_path: str, since: datetime) -> None:
 
     Example: costbench reprice --since 2025-09-01
     """
-    from costbench import pricing
-    from costbench.store import opened
+    from costbench.prices import pricing
+    from costbench.store.db import opened
 
     cfg = load_config(config_path)
     with opened(cfg.paths.db) as con:

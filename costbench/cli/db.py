@@ -6,7 +6,7 @@ import click
 
 from costbench.cli.core import config_option
 from costbench.config import load_config
-from costbench.store import connect, migrate as apply_migrations, migrations, rows
+from costbench.store.db import connect, migrate as apply_migrations, migrations, rows
 
 
 @click.group("db")

@@ -21,11 +21,11 @@ def estimate_cmd(config_path: str, at: str | None) -> None:
     Example: costbench estimate --at 2025-09-29T02:00:00Z
     """
     cfg = load_config(config_path)
-    from costbench.budget import Budget
-    from costbench.catalog import load_catalog
-    from costbench.estimate import estimate
-    from costbench.pricing import Pricer
-    from costbench.runner import plan, spent_today_usd
+    from costbench.run.budget import Budget
+    from costbench.catalog.tasks import load_catalog
+    from costbench.run.estimate import estimate
+    from costbench.prices.pricing import Pricer
+    from costbench.run.runner import plan, spent_today_usd
 
     when = parse_when(at) or datetime.now(UTC)
     est = estimate(plan(cfg, load_catalog(cfg.paths.catalog)), Pricer.load(), when)

@@ -41,7 +41,7 @@ def show(name: str, at: str | None, as_json: bool) -> None:
 
     Example: costbench prices show deepseek/deepseek-chat --at 2025-09-30T00:00:00Z
     """
-    from costbench.pricebook import load_pricebook
+    from costbench.prices.book import load_pricebook
 
     book = load_pricebook()
     provider, model = _split(name)
@@ -64,8 +64,8 @@ def check() -> None:
 
     Example: costbench prices check
     """
-    from costbench.fx import load_fx
-    from costbench.pricebook import PRICES_DIR, json_schema, load_pricebook
+    from costbench.prices.fx import load_fx
+    from costbench.prices.book import PRICES_DIR, json_schema, load_pricebook
 
     book = load_pricebook()
     fx = load_fx()
@@ -84,7 +84,7 @@ def schema() -> None:
 
     Example: costbench prices schema
     """
-    from costbench.pricebook import PRICES_DIR, json_schema
+    from costbench.prices.book import PRICES_DIR, json_schema
 
     path = PRICES_DIR / "schema.json"
     path.write_text(json.dumps(json_schema(), indent=2, sort_keys=True) + "\n")
@@ -101,8 +101,8 @@ def import_cmd(config_path: str, providers: tuple[str, ...], out: str | None) ->
     Example: costbench prices import --provider anthropic
     """
     from costbench.config import load_config
-    from costbench.pricebook import PRICES_DIR
-    from costbench.prices_import import dump, import_provider
+    from costbench.prices.book import PRICES_DIR
+    from costbench.prices.importer import dump, import_provider
 
     cfg = load_config(config_path)
     folder = Path(out) if out else PRICES_DIR / "imported"
@@ -144,9 +144,9 @@ def cost_command(usage_source: str, name: str | None, at: str | None, price_file
 
     Example: echo '{"input_uncached_tokens": 1000, "output_tokens": 200}' | costbench cost --usage - --model mistral/mistral-large-2411
     """
-    from costbench.costs import cost
-    from costbench.fx import load_fx
-    from costbench.pricebook import PriceEntry, load_pricebook, read_yaml
+    from costbench.prices.costs import cost
+    from costbench.prices.fx import load_fx
+    from costbench.prices.book import PriceEntry, load_pricebook, read_yaml
 
     if bool(name) == bool(price_file):
         raise ConfigError("give exactly one of --model PROVIDER/MODEL or --price FILE")

@@ -23,8 +23,8 @@ def quality_cmd(run_id: str, config_path: str, db_path: str | None, as_json: boo
 
     Example: costbench quality 20250929T0200-3a435d
     """
-    from costbench import quality
-    from costbench.store import opened, run_row
+    from costbench.store import quality
+    from costbench.store.db import opened, run_row
 
     cfg = load_config(config_path)
     with opened(Path(db_path) if db_path else cfg.paths.db) as con:

@@ -23,8 +23,8 @@ def query_cmd(name: str | None, config_path: str, db_path: str | None, params: t
 
     Example: costbench query price_changes --param window_days=7 --format csv
     """
-    from costbench import analytics
-    from costbench.store import opened
+    from costbench.store import analytics
+    from costbench.store.db import opened
 
     if list_only or not name:
         for info in analytics.catalog().values():

@@ -20,7 +20,7 @@ def report_cmd(config_path: str, out: str | None, db_path: str | None) -> None:
 
     Example: costbench report --out site
     """
-    from costbench import report
+    from costbench.report import site as report
 
     cfg = load_config(config_path)
     result = report.build(Path(db_path) if db_path else cfg.paths.db, Path(out) if out else cfg.paths.site)

@@ -40,7 +40,7 @@ class Emulator:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        from costbench.pricing import Pricer
+        from costbench.prices.pricing import Pricer
 
         self.pricer = Pricer.load()
 

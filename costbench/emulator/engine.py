@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from costbench.catalog import Catalog, load_catalog
+from costbench.catalog.tasks import Catalog, load_catalog
 from costbench.emulator.cache import Block, CacheResult, PromptCache
 from costbench.emulator.config import EmulatorConfig, Limits, Persona, load_personas
 from costbench.emulator.ledger import Ledger

@@ -146,7 +146,7 @@ def test_xai_and_openrouter_and_responses_shapes(emu) -> None:
 
 
 def test_answers_are_deterministic_and_follow_success_rates(emu) -> None:
-    from costbench.catalog import load_catalog
+    from costbench.catalog.tasks import load_catalog
 
     catalog = load_catalog(ROOT / "tasks_catalog")
     right = total = 0

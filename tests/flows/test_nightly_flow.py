@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from costbench.emulator import EmulatorConfig, EmulatorServer
-from costbench.store import opened, rows
+from costbench.store.db import opened, rows
 from flows.nightly import nightly
 from tests.conftest import ROOT
 from tests.runner_support import write_config

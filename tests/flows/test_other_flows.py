@@ -5,7 +5,7 @@ from __future__ import annotations
 import yaml
 
 from costbench.emulator import EmulatorConfig, EmulatorServer
-from costbench.store import opened, rows
+from costbench.store.db import opened, rows
 from flows.backfill import backfill
 from flows.prices import prices
 from flows.report import report_flow

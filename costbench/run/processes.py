@@ -38,16 +38,16 @@ from decimal import ROUND_DOWN, Decimal
 from multiprocessing.connection import Connection
 from typing import TYPE_CHECKING, Any
 
-from costbench.budget import Budget
+from costbench.run.budget import Budget
 from costbench.errors import CostbenchError
-from costbench.netio import run
-from costbench.progress import Progress
+from costbench.run.netio import run
+from costbench.run.progress import Progress
 
 if TYPE_CHECKING:
-    from costbench.calls import CallContext
+    from costbench.run.calls import CallContext
     from costbench.config import Config
-    from costbench.pricing import Pricer
-    from costbench.runner import Attempt, RunResult
+    from costbench.prices.pricing import Pricer
+    from costbench.run.runner import Attempt, RunResult
 
 log = logging.getLogger("costbench.run")
 CENT_FRACTION = Decimal("1e-12")
@@ -133,7 +133,7 @@ def _child(index: int, count: int, cfg: Config, ctx: CallContext, attempts: list
     """The body of child ``index``: wait for the emulator URL, run its attempts, report the result."""
     _die_with_parent()
     _log_to_parent(queue)
-    from costbench.runner import run_attempts
+    from costbench.run.runner import run_attempts
 
     part = Part(index, count)
     try:
@@ -154,10 +154,10 @@ def _child(index: int, count: int, cfg: Config, ctx: CallContext, attempts: list
 async def run_in_processes(cfg: Config, ctx: CallContext, attempts: list[Attempt], pricer: Pricer, budget: Budget,
                            count: int, emulator_url: str | None, progress: Progress) -> RunResult:
     """Fork ``count`` children, each with every ``count``-th attempt, and merge their results."""
-    from costbench.calls import needs_emulator, start_emulator
-    from costbench.estimate import estimate
-    from costbench.journal import in_doubt, landed_records
-    from costbench.runner import RunResult, charge_in_doubt
+    from costbench.run.calls import needs_emulator, start_emulator
+    from costbench.run.estimate import estimate
+    from costbench.run.journal import in_doubt, landed_records
+    from costbench.run.runner import RunResult, charge_in_doubt
 
     parts = [attempts[i::count] for i in range(count)]
     doubtful = in_doubt(cfg.paths.landing, ctx.run_id, landed_records(cfg.paths.landing, ctx.run_id))

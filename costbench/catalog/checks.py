@@ -12,9 +12,9 @@ import json
 import re
 from pathlib import Path
 
-from costbench.catalog import Catalog, Task, load_catalog
+from costbench.catalog.tasks import Catalog, Task, load_catalog
 from costbench.errors import CatalogError
-from costbench.graders import get_grader
+from costbench.catalog.graders import get_grader
 
 LOCK_FILE = "catalog.lock.json"
 WRONG = "I am not sure about this one, sorry."

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from costbench.catalog import Case, GraderSpec
+from costbench.catalog.tasks import Case, GraderSpec
 from costbench.errors import CatalogError, did_you_mean
 
 
@@ -160,7 +160,7 @@ def unit_tests(timeout_s: float = 5.0) -> GradeFn:
     """
 
     def grade(output: str, case: Case) -> Grade:
-        from costbench.sandbox import run_python
+        from costbench.catalog.sandbox import run_python
 
         blocks = re.findall(r"```(?:python|py)?\s*\n(.*?)```", output, re.S)
         code = blocks[-1] if blocks else output

@@ -18,10 +18,11 @@ from typing import Any
 import duckdb
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from costbench import analytics, report_charts
-from costbench.store import opened, query, rows
+from costbench.store import analytics
+from costbench.report import charts as report_charts
+from costbench.store.db import opened, query, rows
 
-REPORTS_DIR = Path(__file__).resolve().parent.parent / "reports"
+REPORTS_DIR = Path(__file__).resolve().parent.parent.parent / "reports"
 WINDOW_DAYS = 7
 
 

@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING
 from costbench.usage import Usage
 
 if TYPE_CHECKING:
-    from costbench.pricing import Pricer
-    from costbench.runner import Attempt
+    from costbench.prices.pricing import Pricer
+    from costbench.run.runner import Attempt
 
 BYTES_PER_TOKEN = 4
 

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from costbench.fx import FxTable
-from costbench.pricebook import FIELDS, PriceEntry, Rates
+from costbench.prices.fx import FxTable
+from costbench.prices.book import FIELDS, PriceEntry, Rates
 from costbench.usage import Usage
 
 MTOK = Decimal(1_000_000)

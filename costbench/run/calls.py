@@ -22,21 +22,21 @@ from typing import TYPE_CHECKING, Any
 import httpx2
 import orjson
 
-from costbench import journal
-from costbench.budget import Budget
-from costbench.catalog import Task
+from costbench.run import journal
+from costbench.run.budget import Budget
+from costbench.catalog.tasks import Task
 from costbench.config import Config, ModelRef, Provider, api_key
 from costbench.errors import ProviderError, UsageError
-from costbench.netio import provider_transport
+from costbench.run.netio import provider_transport
 from costbench.providers import get_adapter
-from costbench.procs import Part
+from costbench.run.processes import Part
 from costbench.providers.base import Adapter, Completion, HttpRequest
-from costbench.ratelimit import RateLimiter
+from costbench.run.ratelimit import RateLimiter
 from costbench.secrets import known_keys, redact
 
 if TYPE_CHECKING:
-    from costbench.pricing import Pricer
-    from costbench.runner import Attempt
+    from costbench.prices.pricing import Pricer
+    from costbench.run.runner import Attempt
 
 # Where each dialect lives on the emulator: {emulator}/<prefix><the real API's base path>.
 EMULATOR_PATHS = {

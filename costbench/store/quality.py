@@ -16,7 +16,7 @@ from typing import Any
 
 import duckdb
 
-from costbench.store import SQL_DIR, opened, query, rows, set_run_status
+from costbench.store.db import SQL_DIR, opened, query, rows, set_run_status
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 

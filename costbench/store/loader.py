@@ -14,10 +14,10 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from costbench import journal
+from costbench.run import journal
 from costbench.errors import StoreError
 from costbench.config import Config
-from costbench.store import LoadResult, opened
+from costbench.store.db import LoadResult, opened
 
 _CALL_COLUMNS = (
     "call_id", "run_id", "shard", "provider", "model", "dialect", "task_id", "task_version",

@@ -285,10 +285,10 @@ def pooled_transport(*, limits: httpx2.Limits, verify: bool | ssl.SSLContext = T
 
 
 def provider_transport(base_url: str, limits: httpx2.Limits) -> httpx2.AsyncBaseTransport:
-    """The runner's transport: :class:`costbench.h1.H1Transport` for plain-http endpoints (the emulator, a
+    """The runner's transport: :class:`costbench.run.h1.H1Transport` for plain-http endpoints (the emulator, a
     local proxy), httpcore2 on :class:`AsyncioBackend` in pools of 8 for https (real providers)."""
     if base_url.startswith("http://"):
-        from costbench.h1 import H1Transport
+        from costbench.run.h1 import H1Transport
 
         return H1Transport(limits=limits)
     return pooled_transport(limits=limits, verify=True)

@@ -14,7 +14,7 @@ from typing import Any
 import duckdb
 
 from costbench.errors import StoreError, did_you_mean
-from costbench.store import SQL_DIR, query
+from costbench.store.db import SQL_DIR, query
 
 DEFAULTS: dict[str, dict[str, Any]] = {"price_changes": {"window_days": 7}}
 """Default parameter values per query (a query's header names its parameters)."""

@@ -10,7 +10,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from costbench.errors import PriceBookError
-from costbench.pricebook import PRICES_DIR, read_yaml
+from costbench.prices.book import PRICES_DIR, read_yaml
 
 
 class FxRate(BaseModel):

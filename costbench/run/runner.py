@@ -19,16 +19,17 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from costbench import journal, netio
-from costbench.budget import Budget
-from costbench.calls import CallContext, ProviderClient, open_clients
-from costbench.catalog import Case, Catalog, Task, load_catalog
+from costbench.run import journal
+from costbench.run import netio
+from costbench.run.budget import Budget
+from costbench.run.calls import CallContext, ProviderClient, open_clients
+from costbench.catalog.tasks import Case, Catalog, Task, load_catalog
 from costbench.config import Config, ModelRef
 from costbench.errors import BudgetExceeded
-from costbench.graders import Grade, grade as grade_output
-from costbench.locks import run_lock
-from costbench.procs import Part
-from costbench.progress import Progress, make_progress
+from costbench.catalog.graders import Grade, grade as grade_output
+from costbench.run.locks import run_lock
+from costbench.run.processes import Part
+from costbench.run.progress import Progress, make_progress
 
 log = logging.getLogger("costbench.run")
 
@@ -185,7 +186,7 @@ async def run_catalog_async(cfg: Config, budget: Budget, *, run_at: datetime | N
     """Run (or resume) one run; returns once every call landed or was refused by the budget.
 
     With ``[run] processes`` above 1 the attempts are played by that many forked runner processes
-    (see :mod:`costbench.procs`); the result is the same, only faster against a fast endpoint.
+    (see :mod:`costbench.run.processes`); the result is the same, only faster against a fast endpoint.
     """
     catalog = load_catalog(cfg.paths.catalog)
     run_at = (run_at or datetime.now(UTC)).astimezone(UTC)
@@ -193,8 +194,8 @@ async def run_catalog_async(cfg: Config, budget: Budget, *, run_at: datetime | N
     attempts = plan(cfg, catalog, models, tasks)
     ctx = CallContext(run_id=run_id, run_at=run_at, started=time.monotonic(), budget=budget,
                       shard=shard, emulated_clock=emulated_clock, cfg=cfg)
-    from costbench.pricing import Pricer  # imported late: the price book is only needed for a real run
-    from costbench.procs import effective_processes, run_in_processes
+    from costbench.prices.pricing import Pricer  # imported late: the price book is only needed for a real run
+    from costbench.run.processes import effective_processes, run_in_processes
 
     pricer = Pricer.load()
     _preflight(cfg, run_id, attempts, pricer, run_at, budget)
@@ -233,7 +234,7 @@ async def run_attempts(cfg: Config, ctx: CallContext, attempts: list[Attempt], p
 def _preflight(cfg: Config, run_id: str, attempts: list[Attempt], pricer: Any, run_at: datetime,
                budget: Budget) -> None:
     """Print the estimate of what is left to run and refuse to start above a cap."""
-    from costbench.estimate import estimate
+    from costbench.run.estimate import estimate
 
     landed = journal.landed_records(cfg.paths.landing, run_id)
     remaining = [a for a in attempts
@@ -267,7 +268,7 @@ def night_of(day: datetime | str, hour: int = 2) -> datetime:
 
 def spent_today_usd(cfg: Config, day: datetime) -> Decimal:
     """USD already spent by landed runs on ``day`` (UTC), for the daily cap."""
-    from costbench.store import opened, rows
+    from costbench.store.db import opened, rows
 
     if not cfg.paths.db.exists():
         return Decimal(0)

@@ -6,7 +6,7 @@ runner's ``httpx2.AsyncClient`` gets this transport instead (httpx2's documented
 the client API, auth headers, timeouts, content decoding (gzip…) and exceptions stay httpx2's own;
 only the wire work is done here: the request written with one ``send``, the response parsed in C by
 ``httptools`` (the parser uvicorn uses; pinned), connections kept alive per origin.
-``https://`` endpoints keep httpcore2 (see :func:`costbench.netio.pooled_transport`).
+``https://`` endpoints keep httpcore2 (see :func:`costbench.run.netio.pooled_transport`).
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from costbench.errors import PriceBookError, PriceNotFound, UnknownModel, did_you_mean
 
-PRICES_DIR = Path(__file__).resolve().parent / "prices"
+PRICES_DIR = Path(__file__).resolve().parent
 FIELDS = ("input_uncached", "cache_read", "cache_write_5m", "cache_write_1h", "output")
 
 

@@ -1,6 +1,6 @@
 """Price calls with the price book: per-call costs for a run, worst-case reservations, re-pricing.
 
-The maths lives in :mod:`costbench.costs` (pure, Decimal); this module connects it to the store.
+The maths lives in :mod:`costbench.prices.costs` (pure, Decimal); this module connects it to the store.
 ``costs`` rows are derived data: :func:`price_run` replaces a run's rows, so re-pricing after a
 price-book change never re-runs anything.
 """
@@ -15,10 +15,10 @@ from typing import Any
 
 import duckdb
 
-from costbench import costs
-from costbench.fx import FxTable, load_fx
-from costbench.pricebook import PRICES_DIR, PriceBook, load_pricebook
-from costbench.store import opened, rows, sql_text
+from costbench.prices import costs
+from costbench.prices.fx import FxTable, load_fx
+from costbench.prices.book import PRICES_DIR, PriceBook, load_pricebook
+from costbench.store.db import opened, rows, sql_text
 from costbench.usage import TOKEN_FIELDS, Usage
 
 RECONCILE_TOLERANCE_USD = Decimal("0.000001")
