@@ -43,6 +43,8 @@ class RunSettings(_Strict):
     timeout_s: float = Field(60.0, gt=0)
     max_retries: int = Field(4, ge=0)
     """Retries per call for retryable errors (429, 5xx, timeouts), with backoff and jitter."""
+    max_retry_after_s: float = Field(120.0, gt=0)
+    """Longest ``Retry-After`` the runner waits; a provider asking for longer fails the call with that reason."""
     tasks: list[str] = []
     """Task ids to run (empty = the whole catalog)."""
     processes: int = Field(1, ge=1, le=64)
@@ -167,6 +169,9 @@ def api_key(cfg: Config, provider_name: str, default_env: str) -> str | None:
         raise ConfigError(
             f"{cfg.source}: provider {provider_name!r} needs an API key: set the environment variable {env}"
         )
+    if any(c in key for c in "\r\n\x00"):  # it would inject headers; the value itself is never shown
+        raise ConfigError(f"the environment variable {env} holds a line break or NUL (often a trailing newline "
+                          f"from a file or `echo`): set it to the key alone")
     return key
 
 

@@ -1,15 +1,20 @@
 """The nightly sequence as plain function calls: run → land → price → quality gate → report.
 
 Prefect flows in ``flows/`` call the same steps one task each; the CLI (``costbench run``,
-``costbench demo``) calls them directly.
+``costbench demo``) calls them directly. The run path never starts the emulator (it is a provider, not a
+part of the runner): :func:`run_catalog` here starts one when an emulated provider has no URL, and passes
+its URL down.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from costbench.store import loader
 from costbench.prices import pricing
@@ -17,7 +22,8 @@ from costbench.store import quality
 from costbench.report import site as report
 from costbench.config import Config, Paths
 from costbench.store.quality import QualityReport
-from costbench.run.runner import RunResult, night_of, run_catalog
+from costbench.run import runner
+from costbench.run.runner import RunResult, night_of
 from costbench.store.db import LoadResult
 
 log = logging.getLogger("costbench")
@@ -31,6 +37,30 @@ class NightResult:
     load: LoadResult
     priced_calls: int
     quality: QualityReport
+
+
+@contextmanager
+def emulator_for(cfg: Config, emulator_url: str | None = None) -> Iterator[str | None]:
+    """The emulator URL a run uses: the given one, ``[emulator] url``, or a child process started here.
+
+    A child process (``costbench emulator serve``), so the emulator and the runner use two cores and the
+    runner's processes may fork without an emulator thread in them. None when no provider is emulated.
+    """
+    url = emulator_url or cfg.emulator.url
+    if url or not any(cfg.provider(m.provider).emulated for m in cfg.models):
+        yield url
+        return
+    from costbench.emulator import EmulatorConfig, EmulatorProcess
+
+    config = EmulatorConfig(seed=cfg.emulator.seed, latency_ms=cfg.emulator.latency_ms, catalog_dir=cfg.paths.catalog)
+    with EmulatorProcess(config) as emulator:
+        yield emulator.url
+
+
+def run_catalog(cfg: Config, *, emulator_url: str | None = None, **kwargs: Any) -> RunResult:
+    """:func:`costbench.run.runner.run_catalog` with an emulator started when one is needed."""
+    with emulator_for(cfg, emulator_url) as url:
+        return runner.run_catalog(cfg, emulator_url=url, **kwargs)
 
 
 def run_night(cfg: Config, run_at: datetime | None = None, run_id: str | None = None,

@@ -17,7 +17,8 @@ from costbench.store import quality
 from costbench.report import site as report
 from costbench.config import load_config
 from costbench.errors import StoreError
-from costbench.run.runner import night_of, run_catalog
+from costbench.pipeline import run_catalog
+from costbench.run.runner import night_of
 
 
 def infrastructure_failure(task: object, task_run: object, state: object) -> bool:

@@ -14,7 +14,8 @@ from prefect import flow
 from prefect.deployments import run_deployment
 
 from costbench.config import load_config
-from costbench.run.runner import default_run_id, night_of, run_catalog
+from costbench.pipeline import run_catalog
+from costbench.run.runner import default_run_id, night_of
 from flows.nightly import land_task, price_task, quality_task, report_task
 
 

@@ -9,8 +9,11 @@ client, so a request can be logged or stored without leaking a key.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any, ClassVar
 
 from costbench.errors import ProviderError
@@ -93,11 +96,30 @@ class Adapter:
         )
 
 
-def _retry_after(headers: Mapping[str, str]) -> float | None:
-    value = headers.get("retry-after") or headers.get("Retry-After")
-    if value is None:
+_SECONDS = re.compile(r"\s*(\d+)(\.\d+)?\s*")
+
+
+def _retry_after(headers: Mapping[str, str], now: datetime | None = None) -> float | None:
+    """Seconds the provider asks to wait, or None when it says nothing usable.
+
+    Read in the order the openai SDK reads them (``openai/_base_client.py``, ``_parse_retry_after_header``):
+    ``retry-after-ms`` (milliseconds; OpenAI, Azure), then ``Retry-After`` as delay-seconds or as an
+    HTTP-date (RFC 9110 §10.2.3). Anything else ("inf", "nan", "-1", "soon", a bad date) is ignored, as a
+    malformed field should be, and the caller falls back to its own backoff; a date in the past means 0.
+    The value is not capped here: the runner refuses to wait past ``[run] max_retry_after_s``.
+    """
+    lower = {k.lower(): v for k, v in headers.items()}
+    for name, unit in (("retry-after-ms", 0.001), ("retry-after", 1.0)):
+        match = _SECONDS.fullmatch(lower.get(name) or "")
+        if match:
+            return float(match.group(1) + (match.group(2) or "")) * unit
+    value = lower.get("retry-after")
+    if not value:
         return None
     try:
-        return max(0.0, float(value))
-    except ValueError:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
         return None
+    if when.tzinfo is None:  # RFC 9110 HTTP-dates are GMT; "-0000" parses as naive
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())

@@ -1,7 +1,9 @@
 """One provider call over HTTP: reservation, intent log, send with retries, parse, outcome.
 
 ``ProviderClient`` holds one ``httpx2.AsyncClient`` per provider (httpx2 is httpx's maintained
-continuation with the same API), the provider's concurrency semaphore and rate limiter.
+continuation with the same API; its transport is aiohttp, see :mod:`costbench.run.transport`), the
+provider's concurrency semaphore and rate limiter. The emulator is never started here: the CLI or the
+pipeline starts it and passes its URL.
 """
 
 from __future__ import annotations
@@ -26,17 +28,16 @@ from costbench.run import journal
 from costbench.run.budget import Budget
 from costbench.catalog.tasks import Task
 from costbench.config import Config, ModelRef, Provider, api_key
-from costbench.errors import ProviderError, UsageError
-from costbench.run.netio import provider_transport
+from costbench.errors import ConfigError, ProviderError, UsageError
 from costbench.providers import get_adapter
-from costbench.run.processes import Part
+from costbench.run.plan import Attempt, Part
 from costbench.providers.base import Adapter, Completion, HttpRequest
 from costbench.run.ratelimit import RateLimiter
+from costbench.run.transport import ResponseTooLarge, UnsafeHeader, provider_client
 from costbench.secrets import known_keys, redact
 
 if TYPE_CHECKING:
     from costbench.prices.pricing import Pricer
-    from costbench.run.runner import Attempt
 
 # Where each dialect lives on the emulator: {emulator}/<prefix><the real API's base path>.
 EMULATOR_PATHS = {
@@ -137,9 +138,10 @@ class ProviderClient:
 
     def __init__(self, name: str, provider: Provider, adapter: Adapter, http: httpx2.AsyncClient,
                  pricer: Pricer, intents: journal.JournalWriter, max_retries: int, keys: tuple[str, ...],
-                 part: Part | None = None) -> None:
+                 part: Part | None = None, max_retry_after_s: float = 120.0) -> None:
         self.name, self.provider, self.adapter, self.http, self.keys = name, provider, adapter, http, keys
         self.pricer, self.intents, self.max_retries = pricer, intents, max_retries
+        self.max_retry_after_s = max_retry_after_s
         part = part or Part(0, 1)  # a runner process gets its share of every limit
         self.sem = asyncio.Semaphore(part.concurrency(provider.concurrency))
         self.staged = asyncio.Semaphore(2 * part.concurrency(provider.concurrency))
@@ -193,10 +195,18 @@ class ProviderClient:
             completion, error, body = await self._send_once(ctx, request, payload, cid)
             if error is None or not error.retryable or attempt > self.max_retries:
                 return completion, error, attempt, body
+            if error.retry_after is not None and error.retry_after > self.max_retry_after_s:
+                return None, self._too_long(error), attempt, body
             if error.status == 429:
                 self.saw_429 += 1
                 self.limiter.penalize(error.retry_after or 1.0)
             await asyncio.sleep(backoff_s(attempt, error.retry_after))
+
+    def _too_long(self, error: ProviderError) -> ProviderError:
+        """A provider asking to wait longer than ``[run] max_retry_after_s``: the call fails, nobody sleeps."""
+        return ProviderError(f"{error}; the provider asked to retry after {error.retry_after:.0f} s, longer than "
+                             f"[run] max_retry_after_s = {self.max_retry_after_s:g}: not retried",
+                             retryable=False, status=error.status, retry_after=error.retry_after)
 
     async def _send_once(self, ctx: CallContext, request: HttpRequest, payload: bytes,
                          cid: str) -> tuple[Completion | None, ProviderError | None, str | None]:
@@ -210,6 +220,8 @@ class ProviderClient:
             resp = await self.http.request(request.method, self.url(request.path), content=payload, headers=headers)
         except httpx2.TimeoutException:
             return None, ProviderError(f"{self.name}: timed out", retryable=True), None
+        except (UnsafeHeader, ResponseTooLarge) as exc:  # the same request would fail the same way: not retried
+            return None, ProviderError(f"{self.name}: {exc}", retryable=False), None
         except httpx2.TransportError as exc:
             return None, ProviderError(f"{self.name}: connection failed: {type(exc).__name__}", retryable=True), None
         if resp.status_code != 200:
@@ -240,6 +252,8 @@ class ProviderClient:
                     if payload and payload != "[DONE]":
                         texts.append(payload)
                         events.append(json.loads(payload, parse_float=Decimal))
+            except ResponseTooLarge as exc:
+                return None, ProviderError(f"{self.name}: {exc}", retryable=False, status=200), "[" + ",".join(texts) + "]"
             except (json.JSONDecodeError, httpx2.TransportError) as exc:
                 return None, ProviderError(f"{self.name}: broken stream: {_short(exc)}", retryable=False, status=200), "[" + ",".join(texts) + "]"
         raw = "[" + ",".join(texts) + "]"
@@ -264,11 +278,12 @@ async def open_clients(cfg: Config, providers: list[str], pricer: Pricer, journa
                        emulator_url: str | None = None,
                        syncer: journal.Syncer | None = None,
                        part: Part | None = None) -> AsyncIterator[dict[str, ProviderClient]]:
-    """One client per provider; starts an in-process emulator when one is needed and none is given."""
+    """One client per provider; emulated providers talk to ``emulator_url`` (or ``[emulator] url``)."""
     async with AsyncExitStack() as stack:
         url = emulator_url or cfg.emulator.url
         if url is None and needs_emulator(cfg, providers):
-            url = stack.enter_context(start_emulator(cfg)).url
+            raise ConfigError(f"{cfg.source}: an emulated provider needs a running emulator: use `costbench run`, "
+                              f"which starts one, or set [emulator] url")
         intents = journal.JournalWriter(journal_path.with_name(journal_path.stem + ".sent.jsonl"), syncer)
         stack.callback(intents.close)
         clients = {}
@@ -287,22 +302,12 @@ async def _client(cfg: Config, name: str, emulator_url: str | None, pricer: Pric
     key = api_key(cfg, name, adapter.api_key_env)
     env_vars = [p.api_key_env or get_adapter(p.dialect).api_key_env for p in cfg.providers.values()]
     keys = tuple(known_keys(env_vars))
-    connections = part.concurrency(provider.concurrency)
-    limits = httpx2.Limits(max_connections=connections, max_keepalive_connections=connections)
-    # Plain-http endpoints (the emulator, a local proxy) need no TLS context, whose CA bundle load is slow.
-    transport = provider_transport(base, limits)
-    async with httpx2.AsyncClient(base_url=base.rstrip("/") + "/", headers=adapter.auth_headers(key or ""),
-                                  timeout=cfg.run.timeout_s, limits=limits, transport=transport) as http:
-        yield ProviderClient(name, provider, adapter, http, pricer, intents, cfg.run.max_retries, keys, part)
+    async with provider_client(base.rstrip("/") + "/", headers=adapter.auth_headers(key or ""),
+                               timeout_s=cfg.run.timeout_s, connections=part.concurrency(provider.concurrency)) as http:
+        yield ProviderClient(name, provider, adapter, http, pricer, intents, cfg.run.max_retries, keys, part,
+                             cfg.run.max_retry_after_s)
 
 
 def needs_emulator(cfg: Config, providers: list[str]) -> bool:
     """True when one of ``providers`` is the emulator and none is running at a configured URL."""
     return cfg.emulator.url is None and any(cfg.provider(p).emulated for p in providers)
-
-
-def start_emulator(cfg: Config) -> Any:
-    from costbench.emulator import EmulatorConfig, EmulatorServer
-
-    return EmulatorServer(EmulatorConfig(seed=cfg.emulator.seed, latency_ms=cfg.emulator.latency_ms,
-                                         catalog_dir=cfg.paths.catalog))

@@ -18,7 +18,7 @@ from costbench.usage import Usage
 
 if TYPE_CHECKING:
     from costbench.prices.pricing import Pricer
-    from costbench.run.runner import Attempt
+    from costbench.run.plan import Attempt
 
 BYTES_PER_TOKEN = 4
 

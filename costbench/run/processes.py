@@ -18,6 +18,10 @@ Limits are split, never shared at run time, so no lock crosses processes on the 
 
 Children report progress (batched), log records and their result to the parent over one queue, and
 die with the parent (``PR_SET_PDEATHSIG``), so a killed run leaves no process sending requests.
+
+This module never imports the runner (imports flow ``runner → processes → calls → plan``): the runner
+passes the function a child plays its attempts with (``play``), and the emulator URL, if any, is
+started by the CLI or the pipeline.
 """
 
 from __future__ import annotations
@@ -32,47 +36,29 @@ import multiprocessing
 import queue as queue_mod
 import signal
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Sequence
 from decimal import ROUND_DOWN, Decimal
-from multiprocessing.connection import Connection
 from typing import TYPE_CHECKING, Any
 
 from costbench.run.budget import Budget
 from costbench.errors import CostbenchError
-from costbench.run.netio import run
+from costbench.run.estimate import estimate
+from costbench.run.plan import Attempt, Part, RunResult
 from costbench.run.progress import Progress
+from costbench.run.transport import run
 
 if TYPE_CHECKING:
     from costbench.run.calls import CallContext
     from costbench.config import Config
     from costbench.prices.pricing import Pricer
-    from costbench.run.runner import Attempt, RunResult
+
+Play = Callable[..., Awaitable[RunResult]]
+"""``runner.run_attempts``: what a child runs its attempts with."""
 
 log = logging.getLogger("costbench.run")
 CENT_FRACTION = Decimal("1e-12")
 """Budget slices are rounded down to this, so they never sum above the headroom."""
 REPORT_EVERY_S = 0.25
-
-
-@dataclass(frozen=True)
-class Part:
-    """Child ``index`` of ``count``: its share of every per-provider limit."""
-
-    index: int
-    count: int
-
-    def concurrency(self, total: int) -> int:
-        """This child's connections out of ``total`` (the shares sum to ``total``)."""
-        return total // self.count + (1 if self.index < total % self.count else 0)
-
-    def rate(self, limit: int | None) -> float | None:
-        """This child's part of an RPM or TPM limit."""
-        return None if limit is None else limit / self.count
-
-    def shard(self, shard: str) -> str:
-        """The child's journal shard name."""
-        return f"{shard}-p{self.index}"
 
 
 def effective_processes(cfg: Config, attempts: Sequence[Attempt], wanted: int) -> int:
@@ -129,17 +115,14 @@ def _log_to_parent(queue: Any) -> None:
 
 
 def _child(index: int, count: int, cfg: Config, ctx: CallContext, attempts: list[Attempt], pricer: Pricer,
-           shard: str, url_conn: Connection, queue: Any) -> None:
-    """The body of child ``index``: wait for the emulator URL, run its attempts, report the result."""
+           shard: str, emulator_url: str | None, queue: Any, play: Play) -> None:
+    """The body of child ``index``: run its attempts, report the result."""
     _die_with_parent()
     _log_to_parent(queue)
-    from costbench.run.runner import run_attempts
-
     part = Part(index, count)
     try:
-        emulator_url = url_conn.recv()
         progress = _QueueProgress(sum(a.task.calls_per_case for a in attempts), ctx.run_id, queue, index)
-        result = run(run_attempts(cfg, dataclasses.replace(ctx, shard=part.shard(shard)), attempts, pricer,
+        result = run(play(cfg, dataclasses.replace(ctx, shard=part.shard(shard)), attempts, pricer,
                                           emulator_url=emulator_url, progress=progress, part=part,
                                           count_in_doubt=False))
         progress.flush()
@@ -152,42 +135,32 @@ def _child(index: int, count: int, cfg: Config, ctx: CallContext, attempts: list
 
 
 async def run_in_processes(cfg: Config, ctx: CallContext, attempts: list[Attempt], pricer: Pricer, budget: Budget,
-                           count: int, emulator_url: str | None, progress: Progress) -> RunResult:
-    """Fork ``count`` children, each with every ``count``-th attempt, and merge their results."""
-    from costbench.run.calls import needs_emulator, start_emulator
-    from costbench.run.estimate import estimate
-    from costbench.run.journal import in_doubt, landed_records
-    from costbench.run.runner import RunResult, charge_in_doubt
+                           count: int, emulator_url: str | None, progress: Progress, *, play: Play,
+                           in_doubt_calls: int = 0) -> RunResult:
+    """Fork ``count`` children, each playing every ``count``-th attempt with ``play``; merge their results.
 
+    ``budget`` already counts the run's in-doubt calls (``in_doubt_calls`` of them): once, in the parent.
+    """
     parts = [attempts[i::count] for i in range(count)]
-    doubtful = in_doubt(cfg.paths.landing, ctx.run_id, landed_records(cfg.paths.landing, ctx.run_id))
-    doubtful_calls = charge_in_doubt(budget, doubtful)  # counted once here, not in every child
     slices = budget_slices(budget, [estimate(p, pricer, ctx.run_at).total_usd for p in parts])
     fork = multiprocessing.get_context("fork")
     queue = fork.Queue()
-    children, conns = [], []
+    children = []
     for i, part_attempts in enumerate(parts):  # forked before any thread of this run starts
-        ours, theirs = fork.Pipe()
         child_ctx = dataclasses.replace(ctx, budget=slices[i])
         proc = fork.Process(target=_child, name=f"costbench-run-p{i}", daemon=True,
-                            args=(i, count, cfg, child_ctx, part_attempts, pricer, ctx.shard, theirs, queue))
+                            args=(i, count, cfg, child_ctx, part_attempts, pricer, ctx.shard, emulator_url, queue,
+                                  play))
         proc.start()
         children.append(proc)
-        conns.append(ours)
     try:
-        with contextlib.ExitStack() as stack:
-            url = emulator_url or cfg.emulator.url
-            if url is None and needs_emulator(cfg, sorted({a.model.provider for a in attempts})):
-                url = stack.enter_context(start_emulator(cfg)).url  # one emulator, shared by the children
-            for conn in conns:
-                conn.send(url)
-            results = await asyncio.to_thread(_collect, children, queue, progress)
+        results = await asyncio.to_thread(_collect, children, queue, progress)
     finally:
         for proc in children:
             if proc.is_alive():
                 proc.kill()
             proc.join(5)
-    merged = RunResult(ctx.run_id, ctx.run_at, 0, in_doubt_calls=doubtful_calls)
+    merged = RunResult(ctx.run_id, ctx.run_at, 0, in_doubt_calls=in_doubt_calls)
     for r in results:
         for name in ("planned_calls", "sent_calls", "skipped_calls", "failed_calls", "in_doubt_calls", "budget_stopped"):
             setattr(merged, name, getattr(merged, name) + getattr(r, name))

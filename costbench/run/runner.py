@@ -10,26 +10,26 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import logging
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from costbench.run import journal
-from costbench.run import netio
 from costbench.run.budget import Budget
-from costbench.run.calls import CallContext, ProviderClient, open_clients
-from costbench.catalog.tasks import Case, Catalog, Task, load_catalog
+from costbench.run.calls import CallContext, ProviderClient, needs_emulator, open_clients
+from costbench.catalog.tasks import Catalog, load_catalog
 from costbench.config import Config, ModelRef
-from costbench.errors import BudgetExceeded
+from costbench.errors import BudgetExceeded, ConfigError
 from costbench.catalog.graders import Grade, grade as grade_output
+from costbench.run.estimate import estimate
 from costbench.run.locks import run_lock
-from costbench.run.processes import Part
+from costbench.run.plan import Attempt, Part, RunResult, call_id, plan
+from costbench.run.processes import effective_processes, run_in_processes
 from costbench.run.progress import Progress, make_progress
+from costbench.run.transport import run as run_loop
 
 log = logging.getLogger("costbench.run")
 
@@ -39,55 +39,9 @@ _GRADE_CACHE: dict[tuple[str, str, str], Grade] = {}
 """Grades already computed in this process, by (task@version, case, output): grading is deterministic."""
 
 
-def call_id(run_id: str, model: str, task_key: str, case_id: str, repeat: int, turn: int) -> str:
-    """Deterministic id of one call: the same inputs always give the same id."""
-    text = "\x1f".join([run_id, model, task_key, case_id, str(repeat), str(turn)])
-    return hashlib.sha256(text.encode()).hexdigest()[:24]
-
-
 def default_run_id(cfg: Config, run_at: datetime) -> str:
     """``<UTC date-time of the run>-<config hash>``: a re-run of the same night resumes it."""
     return f"{run_at.astimezone(UTC):%Y%m%dT%H%M}-{cfg.hash[:6]}"
-
-
-@dataclass(frozen=True)
-class Attempt:
-    """One attempt at one case: every turn of its conversation."""
-
-    model: ModelRef
-    task: Task
-    case: Case
-    repeat: int
-
-
-@dataclass
-class RunResult:
-    """What a run did."""
-
-    run_id: str
-    run_at: datetime
-    planned_calls: int
-    sent_calls: int = 0
-    skipped_calls: int = 0
-    failed_calls: int = 0
-    in_doubt_calls: int = 0
-    budget_stopped: int = 0
-    spent_usd: Decimal = Decimal(0)
-    elapsed_s: float = 0.0
-    errors: list[str] = field(default_factory=list)
-
-
-def plan(cfg: Config, catalog: Catalog, models: Sequence[ModelRef] | None = None,
-         tasks: Sequence[str] | None = None) -> list[Attempt]:
-    """Every attempt of a run, in a stable order."""
-    chosen = [catalog.get(t) for t in (tasks or cfg.run.tasks)] if (tasks or cfg.run.tasks) else list(catalog)
-    return [
-        Attempt(model, task, case, repeat)
-        for model in (models or cfg.models)
-        for task in chosen
-        for case in task.cases
-        for repeat in range(cfg.run.repeats)
-    ]
 
 
 def charge_in_doubt(budget: Budget, in_doubt: dict[str, dict[str, Any]]) -> int:
@@ -192,10 +146,12 @@ async def run_catalog_async(cfg: Config, budget: Budget, *, run_at: datetime | N
     run_at = (run_at or datetime.now(UTC)).astimezone(UTC)
     run_id = run_id or default_run_id(cfg, run_at)
     attempts = plan(cfg, catalog, models, tasks)
+    if needs_emulator(cfg, sorted({a.model.provider for a in attempts})) and not emulator_url:
+        raise ConfigError(f"{cfg.source}: an emulated provider needs a running emulator: use `costbench run`, "
+                          f"which starts one, or set [emulator] url")
     ctx = CallContext(run_id=run_id, run_at=run_at, started=time.monotonic(), budget=budget,
                       shard=shard, emulated_clock=emulated_clock, cfg=cfg)
     from costbench.prices.pricing import Pricer  # imported late: the price book is only needed for a real run
-    from costbench.run.processes import effective_processes, run_in_processes
 
     pricer = Pricer.load()
     _preflight(cfg, run_id, attempts, pricer, run_at, budget)
@@ -205,7 +161,10 @@ async def run_catalog_async(cfg: Config, budget: Budget, *, run_at: datetime | N
         if processes > 1:
             progress = progress or make_progress(sum(a.task.calls_per_case for a in attempts), run_id)
             with progress:
-                result = await run_in_processes(cfg, ctx, attempts, pricer, budget, processes, emulator_url, progress)
+                doubtful = charge_in_doubt(budget, journal.in_doubt(cfg.paths.landing, run_id,
+                                                                    journal.landed_records(cfg.paths.landing, run_id)))
+                result = await run_in_processes(cfg, ctx, attempts, pricer, budget, processes, emulator_url, progress,
+                                                play=run_attempts, in_doubt_calls=doubtful)
         else:
             result = await run_attempts(cfg, ctx, attempts, pricer, emulator_url=emulator_url, progress=progress)
     result.elapsed_s = time.monotonic() - ctx.started
@@ -234,8 +193,6 @@ async def run_attempts(cfg: Config, ctx: CallContext, attempts: list[Attempt], p
 def _preflight(cfg: Config, run_id: str, attempts: list[Attempt], pricer: Any, run_at: datetime,
                budget: Budget) -> None:
     """Print the estimate of what is left to run and refuse to start above a cap."""
-    from costbench.run.estimate import estimate
-
     landed = journal.landed_records(cfg.paths.landing, run_id)
     remaining = [a for a in attempts
                  if call_id(run_id, a.model.name, a.task.key, a.case.id, a.repeat, a.task.calls_per_case - 1) not in landed]
@@ -283,4 +240,4 @@ def run_catalog(cfg: Config, *, run_at: datetime | None = None, run_id: str | No
     """Run (or resume) the catalog for every configured model; see :func:`run_catalog_async`."""
     run_at = (run_at or datetime.now(UTC)).astimezone(UTC)
     budget = Budget(cfg.budget.per_run_usd, cfg.budget.per_day_usd, spent_today_usd(cfg, run_at))
-    return netio.run(run_catalog_async(cfg, budget, run_at=run_at, run_id=run_id, **kwargs))
+    return run_loop(run_catalog_async(cfg, budget, run_at=run_at, run_id=run_id, **kwargs))
