@@ -26,7 +26,6 @@ _COMMAND_MODULES = (
     "costbench.cli.quality",
     "costbench.cli.query",
     "costbench.cli.estimate",
-    "costbench.cli.flows",
 )
 
 
@@ -51,14 +50,8 @@ def main() -> None:
 
 
 def _register() -> None:
-    for name in _COMMAND_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name == name:  # a command module not written yet
-                continue
-            raise
-        for command in getattr(module, "COMMANDS", ()):
+    for name in _COMMAND_MODULES:  # a listed module that does not exist is a bug: it fails loudly here
+        for command in importlib.import_module(name).COMMANDS:
             main.add_command(command)
 
 
