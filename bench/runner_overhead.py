@@ -1,41 +1,62 @@
-"""The full costbench runner vs a bare httpx2 loop, same emulator, same concurrency, one run.
+"""The full costbench runner vs a bare loop on the same transport, vs the openai SDK; one run, interleaved.
 
-Prints calls/s of both and their ratio at emulator latency 0 ms and 50 ms, concurrency 32 and 64
-(targets: ≥ 0.8× the bare loop at 0 ms; ≥ 85 % of the ceiling concurrency ÷ latency at 50 ms), then a
-rate-limited run (600 RPM) against the minimum time the limit allows, counting 429s.
+Three checks, each point ``--rounds`` interleaved rounds (this shared machine's speed drifts) with medians:
 
-The runner includes everything a real run does: intent log and journal with fsync, budget
-reservations, pricing, grading. It runs with one process (``[run] processes = 1``, the default) and
-with two (``processes = 2``: two forked runners share the concurrency). The bare loop is a plain
-``httpx2.AsyncClient`` (its default transport) + semaphore over pre-built requests. This machine's
-speed drifts from minute to minute, so each point is ``--rounds`` interleaved rounds of all three and
-the medians are printed. Usage: python bench/runner_overhead.py [--calls N] [--rounds R]
+1. latency 0 ms, concurrency 32: the runner against a bare loop **on the same transport and JSON library**
+   (the same ``httpx2.AsyncClient`` the runner builds, bodies encoded with orjson and decoded with
+   ``json`` + ``Decimal`` as the runner does, the adapter's own ``parse``) — target ≥ 0.8×, i.e. the
+   bookkeeping (intent log and journal with fsync, budget, pricing, grading) costs at most a fifth — and
+   against the official ``openai`` SDK's ``AsyncOpenAI`` on the same emulator endpoint — target ≥ 1.5×.
+2. latency 50 ms, concurrency 64: the runner against the ceiling concurrency ÷ latency — target ≥ 85 %.
+3. ``--rpm``: a rate-limited run of ``--rpm-calls`` calls (default 1,000) against the emulator enforcing
+   600 RPM in a sliding minute: the run must take at most 10 % over the minimum (n-1)·60/RPM with zero 429s.
+   It sends more than a window's worth, so a client that is too fast does get 429s: ``--overdrive 1.5``
+   configures the runner 1.5× above the emulator's limit and the check fails, as it must.
+
+Usage: python bench/runner_overhead.py [--calls N] [--rounds R]  (throughput, ~1-2 min)
+       python bench/runner_overhead.py --rpm [--rpm-calls N] [--overdrive F]  (≥ (N-1)/10 s)
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
 import statistics
 import sys
 import tempfile
 import time
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 
 import httpx2
+import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench._emulator_proc import configure, emulator_process  # noqa: E402
 from costbench.run.budget import Budget  # noqa: E402
 from costbench.catalog.tasks import load_catalog  # noqa: E402
 from costbench.config import Config, load_config  # noqa: E402
-from costbench.run.netio import run  # noqa: E402
 from costbench.prices.pricing import Pricer  # noqa: E402,F401  (imported now, as in a warm process: import time is not per-call cost)
 from costbench.run.progress import Progress  # noqa: E402
 from costbench.providers import get_adapter  # noqa: E402
 from costbench.run.runner import plan, run_catalog_async  # noqa: E402
+
+try:  # this checkout's runner transport (the bare loop must use the same one)
+    from costbench.run.transport import provider_client, run  # noqa: E402
+    TRANSPORT = "httpx2 + httpx-aiohttp"
+except ImportError:  # the code before issue 21: h1 for http://, netio's loop
+    from costbench.run.netio import provider_transport, run  # type: ignore[no-redef]  # noqa: E402
+
+    TRANSPORT = "httpx2 + h1 (before)"
+
+    def provider_client(base_url: str, *, headers: dict[str, str], timeout_s: float,  # type: ignore[misc]
+                        connections: int) -> httpx2.AsyncClient:
+        limits = httpx2.Limits(max_connections=connections, max_keepalive_connections=connections)
+        return httpx2.AsyncClient(base_url=base_url, headers=headers, timeout=timeout_s, limits=limits,
+                                  transport=provider_transport(base_url, limits))
 
 ROOT = Path(__file__).resolve().parents[1]
 FAST_TASKS = ["capital_cities", "math_word_problems", "sentiment_classification"]
@@ -72,22 +93,50 @@ model = "deepseek-chat"
     return load_config(path)
 
 
-async def bare_loop(cfg: Config, url: str, concurrency: int) -> tuple[int, float]:
-    """The baseline: the same requests with a bare httpx2.AsyncClient + semaphore, no bookkeeping."""
+def _requests(cfg: Config) -> list[tuple[str, bytes, list[dict[str, str]], int]]:
     adapter = get_adapter("deepseek")
-    attempts = plan(cfg, load_catalog(cfg.paths.catalog))
-    requests = [adapter.build_request("deepseek-chat", a.task.render(a.case), a.task.max_output_tokens)
-                for a in attempts]
+    out = []
+    for a in plan(cfg, load_catalog(cfg.paths.catalog)):
+        messages = a.task.render(a.case)
+        req = adapter.build_request("deepseek-chat", messages, a.task.max_output_tokens)
+        out.append((req.path, orjson.dumps(req.json), messages, a.task.max_output_tokens))
+    return out
+
+
+async def bare_loop(cfg: Config, url: str, concurrency: int, tag: str) -> tuple[int, float]:
+    """The baseline: the runner's own HTTP client and JSON handling + a semaphore, no bookkeeping."""
+    adapter = get_adapter("deepseek")
+    requests = _requests(cfg)
     sem = asyncio.Semaphore(concurrency)
-    limits = httpx2.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx2.AsyncClient(base_url=f"{url}/deepseek/", headers=adapter.auth_headers("bench-key"),
-                                  limits=limits, timeout=30) as client:
+    async with provider_client(f"{url}/deepseek/", headers=adapter.auth_headers("bench-key"), timeout_s=30,
+                               connections=concurrency) as client:
         async def one(i: int) -> None:
-            req = requests[i]
+            path, body, _, _ = requests[i]
             async with sem:
-                resp = await client.post(req.path, json=req.json, headers={"X-Costbench-Call-Id": f"bare-{i}"})
+                resp = await client.post(path, content=body, headers={
+                    "Content-Type": "application/json", "X-Costbench-Call-Id": f"{tag}-{i}"})
                 assert resp.status_code == 200, resp.text
-                adapter.parse(resp.json())
+            adapter.parse(json.loads(resp.content.decode(), parse_float=Decimal))
+
+        start = time.perf_counter()
+        await asyncio.gather(*(one(i) for i in range(len(requests))))
+        return len(requests), time.perf_counter() - start
+
+
+async def openai_sdk(cfg: Config, url: str, concurrency: int, tag: str) -> tuple[int, float]:
+    """The peer a user would otherwise pick: the official SDK's AsyncOpenAI, default client, no retries."""
+    from openai import AsyncOpenAI
+
+    requests = _requests(cfg)
+    sem = asyncio.Semaphore(concurrency)
+    async with AsyncOpenAI(base_url=f"{url}/deepseek", api_key="bench-key", max_retries=0, timeout=30) as client:
+        async def one(i: int) -> None:
+            _, _, messages, max_tokens = requests[i]
+            async with sem:
+                done = await client.chat.completions.create(model="deepseek-chat", messages=messages,  # type: ignore[arg-type]
+                                                            max_tokens=max_tokens,
+                                                            extra_headers={"X-Costbench-Call-Id": f"{tag}-{i}"})
+            assert done.usage is not None
 
         start = time.perf_counter()
         await asyncio.gather(*(one(i) for i in range(len(requests))))
@@ -102,39 +151,48 @@ async def costbench_run(cfg: Config, run_id: str) -> tuple[int, float]:
     return result.sent_calls, time.perf_counter() - start
 
 
-def compare(url: str, latency_ms: int, concurrency: int, repeats: int, rounds: int) -> None:
-    configure(url, latency_ms=latency_ms, rate_limits={})  # no 429s: both sides send each request once
-    rates: dict[str, list[float]] = {"bare": [], "p1": [], "p2": []}
+def compare(url: str, latency_ms: int, concurrency: int, repeats: int, rounds: int, sdk: bool) -> None:
+    configure(url, latency_ms=latency_ms, rate_limits={})  # no 429s: every side sends each request once
+    rates: dict[str, list[float]] = {"bare": [], "runner": [], "sdk": []}
     calls = 0
     with tempfile.TemporaryDirectory() as tmp:
-        cfgs = {p: bench_config(Path(tmp) / f"p{p}", url, concurrency, repeats, processes=p) for p in (1, 2)}
+        cfg = bench_config(Path(tmp), url, concurrency, repeats)
         for r in range(rounds):
-            n, t = run(bare_loop(cfgs[1], url, concurrency))  # the same event loop (uvloop) as costbench's
+            tag = f"{latency_ms}-{concurrency}-{r}"
+            n, t = run(bare_loop(cfg, url, concurrency, f"bare-{tag}"))  # the runner's event loop, too
             rates["bare"].append(n / t)
-            for p, cfg in cfgs.items():
-                calls, t = run(costbench_run(cfg, f"bench-{latency_ms}-{concurrency}-{r}-p{p}"))  # fresh call ids
-                rates[f"p{p}"].append(calls / t)
-    bare, p1, p2 = (statistics.median(rates[k]) for k in ("bare", "p1", "p2"))
-    line = (f"latency {latency_ms:>3} ms  concurrency {concurrency:>3}  calls {calls:>5}  bare {bare:6.0f}/s  "
-            f"costbench {p1:6.0f}/s ({p1 / bare:4.2f}x)  2 processes {p2:6.0f}/s ({p2 / bare:4.2f}x)")
+            calls, t = run(costbench_run(cfg, f"bench-{tag}"))  # fresh call ids each round
+            rates["runner"].append(calls / t)
+            if sdk:
+                n, t = run(openai_sdk(cfg, url, concurrency, f"sdk-{tag}"))
+                rates["sdk"].append(n / t)
+    bare, runner = statistics.median(rates["bare"]), statistics.median(rates["runner"])
+    line = (f"latency {latency_ms:>3} ms  concurrency {concurrency:>3}  calls {calls:>5}  "
+            f"bare loop {bare:6.0f}/s  costbench {runner:6.0f}/s = {runner / bare:4.2f}x bare (target >= 0.8)")
+    if sdk:
+        peer = statistics.median(rates["sdk"])
+        line += f"  openai SDK {peer:6.0f}/s: costbench = {runner / peer:4.2f}x (target >= 1.5)"
     if latency_ms:
         ceiling = concurrency / (latency_ms / 1000)
-        line += (f"  ceiling {ceiling:5.0f}/s: bare {bare / ceiling:4.0%}, costbench {p1 / ceiling:4.0%}, "
-                 f"2 processes {p2 / ceiling:4.0%}")
+        line += f"  ceiling {ceiling:5.0f}/s: bare {bare / ceiling:4.0%}, costbench {runner / ceiling:4.0%} (target >= 85%)"
     print(line, flush=True)
 
 
-def rate_limited(url: str, rpm: int, calls_wanted: int) -> None:
+def rate_limited(url: str, rpm: int, calls_wanted: int, overdrive: float) -> None:
+    """More than a window's worth of calls against the emulator's limit: 429s show a client too fast."""
     configure(url, latency_ms=0, rate_limits={"deepseek-chat": {"rpm": rpm, "tpm": None}})
     with tempfile.TemporaryDirectory() as tmp:
-        cfg = bench_config(Path(tmp), url, 16, max(1, calls_wanted // 9), rpm=rpm)
+        cfg = bench_config(Path(tmp), url, 16, max(1, -(-calls_wanted // 9)), rpm=int(rpm * overdrive))
+        cfg = cfg.model_copy(update={"run": cfg.run.model_copy(update={"max_retries": 0})})  # a 429 stays a 429
         before = len(httpx2.get(f"{url}/_emulator/ledger", timeout=10).json())
         n, elapsed = run(costbench_run(cfg, "bench-rpm"))
         ledger = httpx2.get(f"{url}/_emulator/ledger", timeout=10).json()[before:]
     minimum = (n - 1) * 60 / rpm
     too_many = sum(1 for e in ledger if e["status"] == 429)
-    print(f"rate limit {rpm} RPM: {n} calls in {elapsed:.2f} s; minimum the limit allows {minimum:.2f} s "
-          f"({elapsed / minimum - 1:+.1%}); 429 responses: {too_many}", flush=True)
+    ok = too_many == 0 and elapsed <= minimum * 1.10
+    print(f"rate limit {rpm} RPM (client set to {int(rpm * overdrive)}): {n} calls in {elapsed:.1f} s; minimum "
+          f"{minimum:.1f} s ({elapsed / minimum - 1:+.1%}, target <= +10%); 429 responses: {too_many} (target 0): "
+          f"{'PASS' if ok else 'FAIL'}", flush=True)
 
 
 def machine_speed() -> str:
@@ -148,21 +206,23 @@ def machine_speed() -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--calls", type=int, default=3600, help="calls per measurement (about)")
-    parser.add_argument("--rpm-calls", type=int, default=90, help="calls in the rate-limited run")
+    parser.add_argument("--calls", type=int, default=900, help="calls per measurement (about)")
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds per point (medians printed)")
+    parser.add_argument("--rpm", action="store_true", help="run the rate-limited check instead (≥ 100 s at default)")
+    parser.add_argument("--rpm-calls", type=int, default=1000, help="calls in the rate-limited run")
+    parser.add_argument("--overdrive", type=float, default=1.0, help="client RPM ÷ the emulator's (1.5 must FAIL)")
     args = parser.parse_args()
     logging.disable(logging.INFO)
+    print(f"{machine_speed()}; transport: {TRANSPORT}", flush=True)
+    if args.rpm:
+        with emulator_process() as url:
+            rate_limited(url, 600, args.rpm_calls, args.overdrive)
+        return
     repeats = max(1, args.calls // 9)
-    print(machine_speed(), flush=True)
-    for latency in (0, 50):
-        for concurrency in (32, 64):
-            # A fresh emulator per point: its ledger and idempotency store grow with every request (tens of
-            # thousands per point), which slowed later points by up to a fifth.
-            with emulator_process() as url:
-                compare(url, latency, concurrency, repeats, args.rounds)
-    with emulator_process() as url:
-        rate_limited(url, 600, args.rpm_calls)
+    for latency, concurrency, sdk in ((0, 32, True), (50, 64, False)):
+        # A fresh emulator per point: its ledger and idempotency store grow with every request.
+        with emulator_process() as url:
+            compare(url, latency, concurrency, repeats, args.rounds, sdk)
     print(machine_speed(), flush=True)
 
 

@@ -106,7 +106,10 @@ def main() -> None:
         for _ in range(args.rounds):  # interleaved rounds: this shared machine's speed drifts
             for name, job in jobs.items():
                 for loop in ("asyncio", "uvloop"):
-                    results.setdefault((name, loop), []).append(measure(job(url), loop))
+                    cpu, wall = measure(job(url), loop)
+                    results.setdefault((name, loop), []).append((cpu, wall))
+                    print(f"    round: {name:<18} {loop:<8} {cpu / n * 1e6:6.0f} µs CPU/call  {n / wall:6.0f} calls/s",
+                          flush=True)
     print(f"{n} POSTs at concurrency {conc}, medians of {args.rounds} interleaved rounds (client process only)")
     for (name, loop), runs in results.items():
         cpu = statistics.median(r[0] for r in runs) / n * 1e6
