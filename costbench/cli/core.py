@@ -50,7 +50,10 @@ def run(config_path: str, run_id: str | None, at: str | None, processes: int | N
     if processes is not None:  # not part of the config hash: the run id and the results do not depend on it
         cfg = cfg.model_copy(update={"run": cfg.run.model_copy(update={"processes": processes})})
     from costbench import pipeline
+    from costbench.run.journal import require_run
 
+    if run_id is not None:
+        require_run(cfg.paths.landing, run_id)
     _setup_logging()
     night = pipeline.run_night(cfg, run_at=parse_when(at), run_id=run_id)
     r = night.run

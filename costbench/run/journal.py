@@ -21,7 +21,7 @@ from typing import Any
 
 import orjson
 
-from costbench.errors import StoreError
+from costbench.errors import ConfigError, StoreError, did_you_mean
 
 MANIFEST = "run.json"
 
@@ -51,6 +51,21 @@ def read_manifest(landing: Path, run_id: str) -> dict[str, Any]:
     except FileNotFoundError:
         raise StoreError(f"{path}: no such run in the landing folder; check the run id and paths.landing") from None
     return data
+
+
+def run_ids(landing: Path) -> list[str]:
+    """Every run that has a manifest in the landing folder."""
+    return sorted(p.parent.name for p in landing.glob(f"*/{MANIFEST}")) if landing.is_dir() else []
+
+
+def require_run(landing: Path, run_id: str) -> None:
+    """Refuse to resume a run that never started here (before anything is sent), with "did you mean"."""
+    if (run_dir(landing, run_id) / MANIFEST).is_file():
+        return
+    known = run_ids(landing)
+    hint = did_you_mean(run_id, known) or (f" Known runs: {', '.join(known[-3:])}." if known else " No run has started here yet.")
+    raise ConfigError(f"--resume {run_id}: no such run in {landing}; check the run id (costbench resumes from the "
+                      f"landing journal, paths.landing).{hint}")
 
 
 @dataclass
