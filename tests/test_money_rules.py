@@ -1,13 +1,25 @@
-"""Money rules of issue 14: bad input refused before any paid call (config, price book, --resume)."""
+"""Money rules of issue 14: bad input refused before any paid call; spend counted exactly once, never as $0."""
 
 from __future__ import annotations
 
+import asyncio
+import time
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+
+import httpx2
 import pytest
 from click.testing import CliRunner
 
 from costbench.cli import main
+from costbench.config import Config, load_config
+from costbench.emulator import EmulatorConfig, EmulatorServer
 from costbench.errors import PriceBookError
 from costbench.prices.book import load_pricebook
+from costbench.run import journal
+from costbench.run.runner import run_catalog
+from tests.conftest import ROOT
 
 CONFIG = """
 [budget]
@@ -48,8 +60,6 @@ def test_bad_config_is_one_line_naming_file_and_field_before_any_call(tmp_path, 
 
 
 def test_good_urls_still_load(tmp_path) -> None:
-    from costbench.config import load_config
-
     for url in ("https://api.deepseek.com", "http://127.0.0.1:8080/v1", "emulator"):
         path = tmp_path / "c.toml"
         path.write_text(CONFIG.replace('"emulator"', f'"{url}"'))
@@ -116,3 +126,91 @@ def test_windows_that_only_touch_do_not_overlap(tmp_path) -> None:
     entry = load_pricebook(tmp_path).entries("acme", "m1")[0]
     assert [w.name for w in entry.windows] == ["night", "day"]
 
+
+
+# --- Money: every figure below is checked against the emulator's ledger (what the provider billed) ----------
+
+RUN_AT = "2025-10-01T02:00:00+00:00"
+CNY_USD = Decimal("0.1404")  # costbench/prices/fx.yml, CNY since 2025-10-01
+DEEPSEEK_IN, DEEPSEEK_OUT = Decimal(2), Decimal(3)  # deepseek-chat from 2025-09-29, CNY per Mtok (dearest input: 2)
+
+
+def _money_config(tmp_path: Path, url: str, *, cap: str = "5.00", per_day: str = "100.00", timeout: float = 10,
+                  retries: int = 4, repeats: int = 1, tasks: tuple[str, ...] = ("capital_cities",),
+                  provider_lines: tuple[str, ...] = (), concurrency: int = 8) -> Config:
+    text = "\n".join([
+        "[paths]", f'db = "{tmp_path / "cb.duckdb"}"', f'landing = "{tmp_path / "landing"}"',
+        f'site = "{tmp_path / "site"}"', f'catalog = "{ROOT / "tasks_catalog"}"',
+        "[run]", f"repeats = {repeats}", f"max_retries = {retries}", f"timeout_s = {timeout}",
+        "tasks = [" + ", ".join(f'"{t}"' for t in tasks) + "]", "db_lock_wait_s = 0.5",
+        "[budget]", f'per_run_usd = "{cap}"', f'per_day_usd = "{per_day}"',
+        "[emulator]", f'url = "{url}"',
+        "[providers.deepseek]", 'dialect = "deepseek"', f"concurrency = {concurrency}", *provider_lines,
+        "[[models]]", 'provider = "deepseek"', 'model = "deepseek-chat"',
+    ])
+    path = tmp_path / "costbench.toml"
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    path.write_text(text + "\n")
+    return load_config(path)
+
+
+def _worst_usd(prompt_tokens: int, output_tokens: int) -> Decimal:
+    """Worst case written out by hand: every prompt token at the dearest input rate, every output token at the
+    output rate, converted at the dated FX rate."""
+    return (prompt_tokens * DEEPSEEK_IN + output_tokens * DEEPSEEK_OUT) / Decimal(1_000_000) * CNY_USD
+
+
+def _billed_usd(emu: EmulatorServer) -> Decimal:
+    return sum((Decimal(e.billed_usd) for e in emu.ledger.entries() if e.billed), Decimal(0))
+
+
+def _at() -> datetime:
+    return datetime.fromisoformat(RUN_AT)
+
+
+def test_a_key_in_flight_waits_for_the_first_request_then_replays_it() -> None:
+    body = {"model": "deepseek-chat", "max_tokens": 50,
+            "messages": [{"role": "user", "content": "What is the capital of Peru? Answer with the city name only."}]}
+    headers = {"Authorization": "Bearer k-idem", "Idempotency-Key": "in-flight-1", "X-Costbench-Call-Id": "in-flight-1"}
+
+    async def twice(url: str) -> list[httpx2.Response]:
+        async with httpx2.AsyncClient(timeout=10) as client:
+            return await asyncio.gather(*(client.post(f"{url}/deepseek/chat/completions", json=body, headers=headers)
+                                          for _ in range(2)))
+
+    with EmulatorServer(EmulatorConfig(seed=2, latency_ms=300, catalog_dir=ROOT / "tasks_catalog")) as emu:
+        first, second = asyncio.run(twice(emu.url))
+        entries = [(e.billed, e.replay) for e in emu.ledger.entries()]
+    assert first.status_code == second.status_code == 200 and first.content == second.content
+    assert sorted(entries) == [(False, True), (True, False)]  # billed once, the second one replayed
+
+
+def test_a_timed_out_call_is_retried_with_its_key_and_billed_once(tmp_path) -> None:
+    with EmulatorServer(EmulatorConfig(seed=2, latency_ms=500, catalog_dir=ROOT / "tasks_catalog")) as emu:
+        cfg = _money_config(tmp_path, emu.url, timeout=0.3, retries=4)
+        result = run_catalog(cfg, run_id="t1", run_at=_at())
+        billed = [e.call_id for e in emu.ledger.entries() if e.billed]
+        replays = [e.call_id for e in emu.ledger.entries() if e.replay]
+        billed_usd = _billed_usd(emu)
+    landed = journal.landed_records(cfg.paths.landing, "t1")
+    assert len(landed) == 3 and sorted(billed) == sorted(landed)  # one bill per call, though every call was retried
+    assert set(replays) <= set(landed) and len(replays) >= 3
+    charged = sum(Decimal(r["charged_usd"]) for r in landed.values())
+    assert charged >= billed_usd > 0 and result.spent_usd == charged
+
+
+def test_a_timeout_without_idempotency_is_not_resent_and_charged_at_worst_case(tmp_path) -> None:
+    with EmulatorServer(EmulatorConfig(seed=2, latency_ms=500, catalog_dir=ROOT / "tasks_catalog")) as emu:
+        cfg = _money_config(tmp_path, emu.url, timeout=0.2, retries=4, provider_lines=("idempotency = false",))
+        result = run_catalog(cfg, run_id="t2", run_at=_at())
+        time.sleep(0.6)  # let the emulator finish serving (and billing) the abandoned requests
+        entries = emu.ledger.entries()
+        billed_usd = _billed_usd(emu)
+    landed = journal.landed_records(cfg.paths.landing, "t2")
+    assert len(entries) == 3 and all(e.billed for e in entries)  # one request per call: never re-sent
+    for rec in landed.values():
+        bound = rec["cost_estimate"]
+        assert rec["status"] == "timed_out" and rec["attempts"] == 1
+        assert Decimal(rec["charged_usd"]) == _worst_usd(bound["prompt_tokens_max"], bound["output_tokens_max"])
+        assert bound["output_tokens_max"] == 16  # capital_cities max_output_tokens
+    assert result.spent_usd >= billed_usd > 0  # what the provider billed is covered, never counted as $0
