@@ -214,3 +214,73 @@ def test_a_timeout_without_idempotency_is_not_resent_and_charged_at_worst_case(t
         assert Decimal(rec["charged_usd"]) == _worst_usd(bound["prompt_tokens_max"], bound["output_tokens_max"])
         assert bound["output_tokens_max"] == 16  # capital_cities max_output_tokens
     assert result.spent_usd >= billed_usd > 0  # what the provider billed is covered, never counted as $0
+
+
+@pytest.mark.parametrize(("fault", "stream"), [("malformed_every", False), ("missing_usage_every", False),
+                                               ("truncated_stream_every", True)])
+def test_a_200_whose_usage_cannot_be_read_is_charged_and_stored_at_worst_case(tmp_path, fault: str, stream: bool) -> None:
+    from costbench.prices import pricing
+    from costbench.store import loader
+    from costbench.store.db import opened, rows
+
+    with EmulatorServer(EmulatorConfig(seed=2, catalog_dir=ROOT / "tasks_catalog")) as emu:
+        emu.set_faults(**{fault: 1})
+        cfg = _money_config(tmp_path, emu.url, provider_lines=(f"stream = {'true' if stream else 'false'}",))
+        result = run_catalog(cfg, run_id="u1", run_at=_at())
+        billed_usd = _billed_usd(emu)
+        assert len([e for e in emu.ledger.entries() if e.billed]) == 3  # the provider billed all three
+    loader.load(cfg, "u1")
+    pricing.price(cfg.paths.db, "u1")
+    with opened(cfg.paths.db, read_only=True) as con:
+        calls = rows(con, "SELECT c.status, c.raw_response IS NOT NULL AS kept, c.cost_estimate, k.total_usd, "
+                          "k.estimated, k.estimate_reason FROM calls c JOIN costs k USING (call_id)")
+        report_spend = rows(con, "SELECT sum(spend_usd) AS usd FROM daily_usage WHERE run_id = 'u1'")[0]["usd"]
+    assert len(calls) == 3
+    for c in calls:
+        bound = __import__("json").loads(c["cost_estimate"])
+        assert c["status"] == "usage_unreadable" and c["kept"] and c["estimated"]
+        assert c["total_usd"] == _worst_usd(bound["prompt_tokens_max"], bound["output_tokens_max"])
+        assert c["estimate_reason"].startswith("usage_unreadable: the provider answered 200 (billed)")
+    stored = sum(c["total_usd"] for c in calls)
+    assert report_spend == stored == result.spent_usd  # the report's spend counts it, as the budget did
+    assert stored >= billed_usd > 0  # never $0: the worst case covers what was billed
+
+
+def _run_cli(cfg: Config) -> tuple[int, list[str]]:
+    result = CliRunner().invoke(main, ["run", "--config", str(cfg.source), "--at", RUN_AT])
+    assert "Traceback" not in result.output, result.output
+    return result.exit_code, result.output.strip().splitlines()
+
+
+def test_a_run_whose_calls_all_fail_is_quarantined_and_exits_1(tmp_path, monkeypatch) -> None:
+    from costbench.store.db import opened, rows
+
+    monkeypatch.setenv("COSTBENCH_TEST_BAD_KEY", "bad-key-123")
+    with EmulatorServer(EmulatorConfig(seed=2, catalog_dir=ROOT / "tasks_catalog")) as emu:
+        cfg = _money_config(tmp_path, emu.url, provider_lines=(f'base_url = "{emu.url}/deepseek"',
+                                                               'api_key_env = "COSTBENCH_TEST_BAD_KEY"'))
+        code, lines = _run_cli(cfg)
+        assert [e.status for e in emu.ledger.entries()] == [401, 401, 401]
+    assert code == 1
+    assert "deepseek/deepseek-chat: 3/3 calls failed: HTTP 401 invalid API key" in lines, lines
+    assert not any("all" in line and "checks passed" in line for line in lines)
+    with opened(cfg.paths.db, read_only=True) as con:
+        assert rows(con, "SELECT status FROM runs") == [{"status": "failed_quality"}]
+
+
+def test_a_model_above_the_failed_share_fails_the_gate_and_one_below_passes() -> None:
+    from costbench.store.quality import check_run
+    from tests.sql_fixtures import D, add_call, add_entries, add_run, db
+
+    con = db()
+    add_entries(con)
+    add_run(con, "r1", _at(), status="running")
+    for i in range(10):
+        add_call(con, "r1", f"c{i}", _at(), uncached=10, read=0, out=5, passed=True, total_usd=D("0.1"),
+                 entry="deepseek/x@2025-09-29")
+    con.execute("UPDATE calls SET status = 'error', http_status = 503, "
+                "error = 'deepseek: HTTP 503: {\"error\": {\"message\": \"overloaded\"}}' WHERE call_id IN ('c0', 'c1')")
+    report = check_run(con, "r1", max_failed_share=0.1)  # 2/10 failed > 10 %
+    assert not report.passed
+    assert report.failing_models == ["deepseek/x: 2/10 calls failed: HTTP 503 overloaded"]
+    assert check_run(con, "r1", max_failed_share=0.2).passed  # 2/10 is not above 20 %
