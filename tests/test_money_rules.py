@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from datetime import datetime
 from decimal import Decimal
@@ -15,7 +16,7 @@ from click.testing import CliRunner
 from costbench.cli import main
 from costbench.config import Config, load_config
 from costbench.emulator import EmulatorConfig, EmulatorServer
-from costbench.errors import PriceBookError
+from costbench.errors import BudgetExceeded, PriceBookError
 from costbench.prices.book import load_pricebook
 from costbench.run import journal
 from costbench.run.runner import run_catalog
@@ -284,3 +285,77 @@ def test_a_model_above_the_failed_share_fails_the_gate_and_one_below_passes() ->
     assert not report.passed
     assert report.failing_models == ["deepseek/x: 2/10 calls failed: HTTP 503 overloaded"]
     assert check_run(con, "r1", max_failed_share=0.2).passed  # 2/10 is not above 20 %
+
+
+TASKS3 = ("capital_cities", "math_word_problems", "sentiment_classification")  # 9 cases; × 4 repeats = 36 calls
+
+
+def _estimate_usd(cfg: Config) -> Decimal:
+    from costbench.catalog.tasks import load_catalog
+    from costbench.prices.pricing import Pricer
+    from costbench.run.estimate import estimate
+    from costbench.run.runner import plan
+
+    return estimate(plan(cfg, load_catalog(cfg.paths.catalog)), Pricer.load(), _at()).total_usd
+
+
+def _interrupt(cfg: Config, run_id: str, after_landed: int) -> None:
+    """Start a run and cancel it mid-flight (calls in flight stay in doubt), as a crash would."""
+    from costbench.run.budget import Budget
+    from costbench.run.runner import run_catalog_async
+
+    async def go() -> None:
+        budget = Budget(cfg.budget.per_run_usd, cfg.budget.per_day_usd)
+        task = asyncio.ensure_future(run_catalog_async(cfg, budget, run_id=run_id, run_at=_at()))
+        while not task.done() and len(journal.landed_records(cfg.paths.landing, run_id)) < after_landed:
+            await asyncio.sleep(0.005)
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+    asyncio.run(go())
+
+
+def test_resume_counts_the_runs_landed_and_in_doubt_spend_against_the_per_run_cap(tmp_path) -> None:
+    with EmulatorServer(EmulatorConfig(seed=4, latency_ms=30, catalog_dir=ROOT / "tasks_catalog")) as emu:
+        first = _money_config(tmp_path, emu.url, repeats=4, tasks=TASKS3, concurrency=2)
+        _interrupt(first, "r1", after_landed=27)
+        time.sleep(0.2)  # the emulator finishes (and bills) what was in flight
+        landed = len(journal.landed_records(first.paths.landing, "r1"))
+        assert 27 <= landed < 36
+        cap = (_billed_usd(emu) * Decimal("1.1")).quantize(Decimal("1e-10"))  # below what all 36 calls cost
+        resumed = _money_config(tmp_path, emu.url, cap=str(cap), repeats=4, tasks=TASKS3, concurrency=2)
+        with contextlib.suppress(BudgetExceeded):  # refused at pre-flight, or stopped by the reservations
+            run_catalog(resumed, run_id="r1", run_at=_at())
+        billed = [e.call_id for e in emu.ledger.entries() if e.billed]
+        total = _billed_usd(emu)
+    assert len(billed) == len(set(billed))  # nothing paid twice
+    assert total <= cap, f"the run was billed ${total} against a ${cap} cap"
+
+
+def test_a_resent_in_doubt_call_reuses_its_charge_and_is_proven_by_the_replay() -> None:
+    from costbench.run.budget import Budget
+
+    async def go() -> Budget:
+        budget = Budget(per_run_usd=Decimal("1.00"), per_day_usd=Decimal("10"))
+        budget.count_landed(Decimal("0.50"))
+        budget.count_in_doubt(Decimal("0.40"), "c1")  # 0.90 of 1.00 spent: a fresh 0.40 reservation cannot fit
+        held = await budget.reserve_resend("c1", Decimal("0.40"))
+        assert held == Decimal("0.40") and budget.spent_usd == Decimal("0.50")
+        budget.settle(held, Decimal("0.03"))  # the replay's usage: the one bill of that call
+        return budget
+
+    budget = asyncio.run(go())
+    assert budget.spent_usd == Decimal("0.53") and budget.reserved_usd == 0 and budget.in_doubt_usd == {}
+
+
+def test_the_daily_cap_counts_other_runs_of_the_day_from_their_journals(tmp_path) -> None:
+    with EmulatorServer(EmulatorConfig(seed=4, catalog_dir=ROOT / "tasks_catalog")) as emu:
+        probe = _money_config(tmp_path, emu.url, repeats=4, tasks=TASKS3)
+        day_cap = (_estimate_usd(probe) * Decimal("1.3")).quantize(Decimal("1e-10"))
+        cfg = _money_config(tmp_path, emu.url, per_day=str(day_cap), repeats=4, tasks=TASKS3)
+        run_catalog(cfg, run_id="night-a", run_at=_at())  # landed, never loaded into DuckDB
+        with contextlib.suppress(BudgetExceeded):
+            run_catalog(cfg, run_id="night-b", run_at=_at())  # same day, another run id
+        total = _billed_usd(emu)
+    assert total <= day_cap, f"the day was billed ${total} against a ${day_cap} daily cap"

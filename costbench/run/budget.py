@@ -104,8 +104,18 @@ class Budget:
         """What a resumed run's landed calls were charged counts as spent."""
         self.spent_usd += charged_usd
 
-    def prove(self, call_id: str) -> None:
-        """A resend of an in-doubt call got its answer from an idempotent provider (billed once, and its cost
-        was just settled): its in-doubt charge is released."""
-        self.spent_usd -= self.in_doubt_usd.pop(call_id, ZERO)
-        self._changed.set()
+    async def reserve_resend(self, call_id: str, worst_case_usd: Decimal) -> Decimal:
+        """Reserve the resend of an in-doubt call to an idempotent provider: its in-doubt charge becomes its
+        reservation (the key makes first send and resend one bill), topped up if the worst case grew."""
+        held = self.in_doubt_usd.pop(call_id, ZERO)
+        self.spent_usd -= held
+        self.reserved_usd += held
+        extra = worst_case_usd - held
+        if extra > 0:
+            try:
+                return held + await self.reserve_when_possible(extra)
+            except BudgetExceeded:
+                self.reserved_usd -= held  # not sent: the in-doubt charge stays
+                self.count_in_doubt(held, call_id)
+                raise
+        return held

@@ -174,7 +174,10 @@ class ProviderClient:
         payload = encode_body(request)  # serialized once: these bytes are sent and their digest is kept
         at = ctx.now()
         worst = self.pricer.worst_case_usd(model.provider, model.model, at, upper, task.max_output_tokens)
-        reservation = await ctx.budget.reserve_when_possible(worst)
+        if resend and self.provider.idempotent:  # same key: the in-doubt first send and this one are one bill
+            reservation = await ctx.budget.reserve_resend(cid, worst)
+        else:
+            reservation = await ctx.budget.reserve_when_possible(worst)
         await self.intents.append({"call_id": cid, "reserved_usd": str(worst), "at": at.isoformat(), "resend": resend})
         async with self.sem:  # held through retries and backoff: a provider answering 429/5xx gets fewer calls
             started = time.monotonic()
@@ -183,8 +186,6 @@ class ProviderClient:
             completion, error, body = self._parse(body or "")
         status, cost, estimate = self._charge(model, at, completion, error, worst, upper, task.max_output_tokens)
         ctx.budget.settle(reservation, cost)
-        if resend and completion is not None and self.provider.idempotent:
-            ctx.budget.prove(cid)  # the replay of an idempotent key: the in-doubt first send was this very bill
         latency = int((time.monotonic() - started) * 1000)
         return CallOutcome(cid, self.provider, self.name, request, at, attempts, latency, completion, error, cost,
                            raw_text=body, body=payload, keys=self.keys, status=status, estimate=estimate)
