@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import subprocess
+import sys
 import time
+from collections.abc import Iterator
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
@@ -359,3 +362,79 @@ def test_the_daily_cap_counts_other_runs_of_the_day_from_their_journals(tmp_path
             run_catalog(cfg, run_id="night-b", run_at=_at())  # same day, another run id
         total = _billed_usd(emu)
     assert total <= day_cap, f"the day was billed ${total} against a ${day_cap} daily cap"
+
+
+# --- Concurrency: the load step waits for DuckDB's writer lock; read-only commands open read-only ----------
+
+_HOLDER = "import duckdb, sys, time; c = duckdb.connect(sys.argv[1], read_only=sys.argv[2] == 'ro'); " \
+          "print('ready', flush=True); time.sleep(float(sys.argv[3]))"
+
+
+@contextlib.contextmanager
+def _db_held(path: Path, mode: str, seconds: float = 60) -> Iterator[subprocess.Popen]:
+    """Another process holding the DuckDB file (``rw``: the writer lock; ``ro``: a reader)."""
+    proc = subprocess.Popen([sys.executable, "-c", _HOLDER, str(path), mode, str(seconds)], stdout=subprocess.PIPE)
+    try:
+        assert proc.stdout is not None and proc.stdout.readline().strip() == b"ready"
+        yield proc
+    finally:
+        proc.kill()
+        proc.wait(10)
+
+
+def _landed_run(tmp_path: Path, emu: EmulatorServer) -> Config:
+    cfg = _money_config(tmp_path, emu.url)
+    run_catalog(cfg, run_id="r1", run_at=_at())
+    return cfg
+
+
+def test_load_waits_for_the_writer_lock_and_says_how_to_load_later(tmp_path) -> None:
+    from costbench.errors import StoreError
+    from costbench.store import loader
+    from costbench.store.db import opened, rows
+
+    with EmulatorServer(EmulatorConfig(seed=2, catalog_dir=ROOT / "tasks_catalog")) as emu:
+        cfg = _landed_run(tmp_path, emu)
+    with opened(cfg.paths.db):
+        pass  # the store exists and is migrated
+    with _db_held(cfg.paths.db, "rw") as holder:
+        with pytest.raises(StoreError) as info:
+            loader.load(cfg, "r1")  # waits db_lock_wait_s = 0.5, then gives up
+    message = str(info.value)
+    assert "\n" not in message and f"held by PID {holder.pid}" in message
+    assert message.endswith(f"load it later with: costbench db load r1 --config {cfg.source}")
+    code, lines = _cli(["db", "load", "r1", "--config", str(cfg.source)])  # the exact command, now the lock is free
+    assert code == 0 and lines[0].startswith("run r1: landed 3 new call rows"), lines
+    with opened(cfg.paths.db, read_only=True) as con:
+        assert rows(con, "SELECT count(*) AS n FROM calls") == [{"n": 3}]
+        assert rows(con, "SELECT status FROM runs") == [{"status": "ok"}]
+
+
+def test_load_proceeds_once_the_other_writer_is_gone(tmp_path, caplog) -> None:
+    from costbench.store import loader
+
+    with EmulatorServer(EmulatorConfig(seed=2, catalog_dir=ROOT / "tasks_catalog")) as emu:
+        cfg = _landed_run(tmp_path, emu)
+    cfg = cfg.model_copy(update={"run": cfg.run.model_copy(update={"db_lock_wait_s": 60.0})})
+    with _db_held(cfg.paths.db, "rw", seconds=0.5):
+        with caplog.at_level("WARNING", logger="costbench.store"):
+            loaded = loader.load(cfg, "r1")
+    assert loaded.inserted_calls == 3
+    assert any("the database is locked by PID" in r.getMessage() and "waiting up to 60s" in r.getMessage()
+               for r in caplog.records)
+
+
+def test_read_only_commands_work_while_another_process_reads(tmp_path) -> None:
+    from costbench.store import loader
+
+    with EmulatorServer(EmulatorConfig(seed=2, catalog_dir=ROOT / "tasks_catalog")) as emu:
+        cfg = _landed_run(tmp_path, emu)
+    loader.load(cfg, "r1")
+    db = str(cfg.paths.db)
+    with _db_held(cfg.paths.db, "ro"):  # DuckDB: many readers, or one writer
+        query = _cli(["query", "run_history", "--db", db, "--format", "json"])
+        quality = _cli(["quality", "r1", "--db", db])
+        report = _cli(["report", "--db", db, "--out", str(tmp_path / "site")])
+    assert query[0] == 0 and '"run_id": "r1"' in "\n".join(query[1])
+    assert quality[0] == 0 and quality[1][0].startswith("run r1: running")  # loaded, not gated yet
+    assert report[0] == 0 and (tmp_path / "site" / "index.html").is_file()

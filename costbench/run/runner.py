@@ -289,6 +289,8 @@ def spent_today_usd(cfg: Config, day: datetime, run_id: str = "", pricer: Any = 
     if not cfg.paths.db.exists():
         return journals
     with opened(cfg.paths.db, read_only=True, wait_s=cfg.run.db_lock_wait_s) as con:
+        if not rows(con, "SELECT 1 AS x FROM duckdb_tables() WHERE table_name = 'costs'"):
+            return journals  # a store never migrated holds no spend
         found = rows(con, """SELECT coalesce(sum(k.total_usd), 0) AS usd FROM costs k JOIN runs r USING (run_id)
                              WHERE r.run_at::DATE = $day::DATE AND NOT list_contains($skip, r.run_id)""",
                      {"day": day.date(), "skip": [*covered, run_id]})
