@@ -152,9 +152,10 @@ class Emulator:
     async def _reply_of(self, idem: str) -> tuple[int, bytes, str] | None:
         """The stored reply of an idempotency key, waiting while a request with that key is being served.
 
-        As Stripe documents for its keys, a key reused while the first request is in progress must not run
-        the work twice (https://docs.stripe.com/api/idempotent_requests). A first request that ended without
-        a 200 (an error, a fault) stored nothing: the retry is then served as new.
+        A retry that arrives while the first request with its key is still being served waits for it and gets
+        its reply, billed once (the behaviour https://docs.argil.ai/v2/platform/idempotency documents for
+        concurrent keys; the IETF draft https://datatracker.ietf.org/doc/html/draft-ietf-httpapi-idempotency-key-header
+        also allows a 409 instead). A first request that ended without a 200 stored nothing: the retry is new.
         """
         while (flight := self._inflight.get(idem)) is not None:
             await asyncio.shield(flight)
