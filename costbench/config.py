@@ -50,6 +50,8 @@ class RunSettings(_Strict):
     processes: int = Field(1, ge=1, le=64)
     """Runner processes (forked); each plays every N-th attempt with 1/N of every provider's limits.
     One process does 2,000+ calls/s; more only help against a fast endpoint with free cores."""
+    db_lock_wait_s: float = Field(60.0, ge=0)
+    """How long loading a finished run waits for another process to release the DuckDB writer lock."""
 
 
 class Budget(_Strict):
@@ -64,6 +66,20 @@ class Budget(_Strict):
         if isinstance(value, float):
             raise ValueError("write money as a string, e.g. \"5.00\", so it stays exact")
         return value
+
+    @field_validator("per_run_usd", "per_day_usd")
+    @classmethod
+    def _not_negative(cls, value: Decimal) -> Decimal:
+        if not value.is_finite() or value < 0:
+            raise ValueError(f"a budget cannot be {value}: write a cap of 0 or more USD, e.g. \"5.00\"")
+        return value
+
+
+class QualitySettings(_Strict):
+    """The data-quality gate's thresholds."""
+
+    max_failed_share: float = Field(0.1, ge=0, le=1)
+    """A model whose failed calls pass this share of its calls fails the gate (the run is quarantined)."""
 
 
 class EmulatorSettings(_Strict):
@@ -86,11 +102,25 @@ class Provider(_Strict):
     rpm: int | None = Field(None, ge=1)
     tpm: int | None = Field(None, ge=1)
     stream: bool = False
+    idempotency: bool | None = None
+    """Whether the endpoint honours an ``Idempotency-Key`` header (a retried request is billed once).
+    Default: true for the emulator, false for a real API. Without it a timed-out request is not retried
+    and is charged at its worst case (docs/runner.md, "Timeouts and idempotency")."""
+
+    @field_validator("base_url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        return check_base_url(value)
 
     @property
     def emulated(self) -> bool:
         """True when this provider is the local emulator (results are simulated)."""
         return self.base_url == EMULATOR
+
+    @property
+    def idempotent(self) -> bool:
+        """True when a retry with the same ``Idempotency-Key`` cannot be billed twice."""
+        return self.emulated if self.idempotency is None else self.idempotency
 
 
 class ModelRef(_Strict):
@@ -111,6 +141,7 @@ class Config(_Strict):
     paths: Paths = Paths()
     run: RunSettings = RunSettings()
     budget: Budget = Budget()
+    quality: QualitySettings = QualitySettings()
     emulator: EmulatorSettings = EmulatorSettings()
     providers: dict[str, Provider]
     models: list[ModelRef]
@@ -134,6 +165,25 @@ class Config(_Strict):
                 return ref
         hint = did_you_mean(name, [m.name for m in self.models])
         raise ConfigError(f"{self.source}: model {name!r} is not in [[models]].{hint}")
+
+
+def check_base_url(value: str) -> str:
+    """``"emulator"`` or an absolute http(s) URL with a host; anything else is refused at load."""
+    from urllib.parse import urlsplit
+
+    if value == EMULATOR:
+        return value
+    try:
+        parts = urlsplit(value)
+        ok = parts.scheme in ("http", "https") and bool(parts.hostname)
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError:
+        ok = False
+    if not ok:
+        hint = did_you_mean(value, [EMULATOR])
+        raise ValueError(f"{value!r} is not an http(s) URL nor \"emulator\"; write e.g. \"https://api.deepseek.com\"."
+                         f"{hint}")
+    return value
 
 
 def load_config(path: str | Path = "costbench.toml") -> Config:
@@ -197,7 +247,7 @@ def _explain(source: Path, exc: ValidationError) -> str:
         known = list(parent.model_fields) if parent else []
         hint = did_you_mean(loc[-1], known)
         return f"{source}: field {where!r}: unknown key.{hint}".rstrip()
-    return f"{source}: field {where!r}: {err['msg']}"
+    return f"{source}: field {where!r}: {err['msg'].removeprefix('Value error, ')}"
 
 
 def _model_at(model: type[BaseModel], loc: list[str]) -> type[BaseModel] | None:

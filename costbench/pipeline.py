@@ -72,7 +72,7 @@ def run_night(cfg: Config, run_at: datetime | None = None, run_id: str | None = 
                          progress=make_progress(0, "", quiet=True) if quiet else None)
     landed = loader.load(cfg, result.run_id)
     priced = pricing.price(cfg.paths.db, result.run_id)
-    gate = quality.check(cfg.paths.db, result.run_id)
+    gate = quality.check(cfg.paths.db, result.run_id, cfg.quality.max_failed_share, cfg.run.db_lock_wait_s)
     return NightResult(result, landed, priced, gate)
 
 

@@ -49,7 +49,8 @@ def price_task(config_path: str, run_id: str) -> int:
 
 @task(retries=3, retry_delay_seconds=10, retry_condition_fn=infrastructure_failure)
 def quality_task(config_path: str, run_id: str) -> str:
-    return quality.check(load_config(config_path).paths.db, run_id).summary()
+    cfg = load_config(config_path)
+    return quality.check(cfg.paths.db, run_id, cfg.quality.max_failed_share, cfg.run.db_lock_wait_s).summary()
 
 
 @task(retries=3, retry_delay_seconds=10, retry_condition_fn=infrastructure_failure)

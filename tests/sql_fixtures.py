@@ -44,14 +44,23 @@ def add_run(con: duckdb.DuckDBPyConnection, run_id: str, at: datetime, status: s
                 [run_id, at, at, status])
 
 
+_CALL_COLUMNS = """call_id, run_id, shard, provider, model, dialect, task_id, task_version, task_category, case_id,
+    repeat_index, turn_index, is_final_turn, requested_at, latency_ms, attempts, status, http_status, error, output_text,
+    input_uncached_tokens, cache_read_tokens, cache_write_5m_tokens, cache_write_1h_tokens, output_tokens,
+    reasoning_tokens, provider_reported_cost_usd, raw_usage, raw_response, request_json, simulated, landed_at"""
+_COST_COLUMNS = """call_id, run_id, entry_id, pricebook_version, currency, input_uncached_cost, cache_read_cost,
+    cache_write_5m_cost, cache_write_1h_cost, output_cost, request_fee, total, fx_rate_to_usd, total_usd, tier,
+    time_window, reconciliation_delta_usd, reconciliation_flag, priced_at"""
+
+
 def add_call(con: duckdb.DuckDBPyConnection, run_id: str, call_id: str, at: datetime, *, uncached: int, read: int,
              out: int, passed: bool | None, total_usd: Decimal, entry: str, provider: str = "deepseek",
              model: str = "x", reasoning: int = 0, reported: Decimal | None = None, task: str = "t1", output: str = "a") -> None:
     con.execute(
-        """INSERT INTO calls VALUES (?, ?, 'main', ?, ?, 'deepseek', ?, 1, 'math', ?, 0, 0, true, ?, 10, 1, 'ok', 200,
+        f"""INSERT INTO calls ({_CALL_COLUMNS}) VALUES (?, ?, 'main', ?, ?, 'deepseek', ?, 1, 'math', ?, 0, 0, true, ?, 10, 1, 'ok', 200,
            NULL, ?, ?, ?, 0, 0, ?, ?, ?, NULL, NULL, NULL, true, ?)""",
         [call_id, run_id, provider, model, task, call_id, at, output, uncached, read, out, reasoning, reported, at])
-    con.execute("INSERT INTO costs VALUES (?, ?, ?, 'pb1', 'USD', 0, 0, 0, 0, 0, 0, ?, 1, ?, NULL, NULL, NULL, false, ?)",
+    con.execute(f"INSERT INTO costs ({_COST_COLUMNS}) VALUES (?, ?, ?, 'pb1', 'USD', 0, 0, 0, 0, 0, 0, ?, 1, ?, NULL, NULL, NULL, false, ?)",
                 [call_id, run_id, entry, total_usd, total_usd, at])
     if passed is not None:
         con.execute("INSERT INTO grades VALUES (?, ?, 'exact', ?, ?, 'r')", [call_id, run_id, float(passed), passed])

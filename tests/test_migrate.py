@@ -17,12 +17,14 @@ EXPECTED = {
         "status", "http_status", "error", "output_text", "input_uncached_tokens", "cache_read_tokens",
         "cache_write_5m_tokens", "cache_write_1h_tokens", "output_tokens", "reasoning_tokens",
         "provider_reported_cost_usd", "raw_usage", "raw_response", "request_json", "simulated", "landed_at",
+        "charged_usd", "cost_estimate",
     ],
     "grades": ["call_id", "run_id", "grader", "score", "passed", "reason"],
     "costs": [
         "call_id", "run_id", "entry_id", "pricebook_version", "currency", "input_uncached_cost", "cache_read_cost",
         "cache_write_5m_cost", "cache_write_1h_cost", "output_cost", "request_fee", "total", "fx_rate_to_usd",
         "total_usd", "tier", "time_window", "reconciliation_delta_usd", "reconciliation_flag", "priced_at",
+        "estimated", "estimate_reason",
     ],
 }
 
@@ -77,6 +79,6 @@ def test_rollup_migration_backfills_runs_priced_before_it(tmp_path) -> None:
         con.execute("INSERT INTO _costbench_migrations VALUES (?, now())", [path.stem])
     add_run(con, "old", CHANGE_AT)
     add_call(con, "old", "c1", CHANGE_AT, uncached=10, read=0, out=5, passed=True, total_usd=D("0.5"), entry="e")
-    assert migrate(con) == ["0006_create_daily_usage"]
+    assert migrate(con)[:1] == ["0006_create_daily_usage"]
     assert rows(con, "SELECT run_id, calls, solved, spend_usd FROM daily_usage") == [
         {"run_id": "old", "calls": 1, "solved": 1, "spend_usd": D("0.5")}]

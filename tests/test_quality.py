@@ -29,7 +29,7 @@ def test_a_clean_run_passes_every_check() -> None:
     assert rows(con, "SELECT status FROM runs")[0]["status"] == "ok"
     stored = results(con, "r1")
     assert len(stored) == report.checks and all(r["passed"] for r in stored)
-    assert {r["kind"] for r in stored} == {"gx", "audit"}
+    assert {r["kind"] for r in stored} == {"gx", "audit", "warn"}
 
 
 def test_inconsistent_tokens_quarantine_the_run_with_reasons() -> None:

@@ -6,6 +6,7 @@ Heavy modules are imported inside the commands so that ``costbench --help`` stay
 from __future__ import annotations
 
 import logging
+import sys
 from contextlib import ExitStack
 from datetime import UTC, datetime
 from pathlib import Path
@@ -50,7 +51,10 @@ def run(config_path: str, run_id: str | None, at: str | None, processes: int | N
     if processes is not None:  # not part of the config hash: the run id and the results do not depend on it
         cfg = cfg.model_copy(update={"run": cfg.run.model_copy(update={"processes": processes})})
     from costbench import pipeline
+    from costbench.run.journal import require_run
 
+    if run_id is not None:
+        require_run(cfg.paths.landing, run_id)
     _setup_logging()
     night = pipeline.run_night(cfg, run_at=parse_when(at), run_id=run_id)
     r = night.run
@@ -60,6 +64,11 @@ def run(config_path: str, run_id: str | None, at: str | None, processes: int | N
         click.echo(f"  stopped: {error}")
     click.echo(f"  landed {night.load.inserted_calls} new call rows into {cfg.paths.db}; priced {night.priced_calls}")
     click.echo(f"  {night.quality.summary()}")
+    if not night.quality.passed:  # failures fail: a quarantined run is exit 1, one line per failing model
+        for line in night.quality.failing_models:
+            click.echo(line)
+        click.echo(f"run {r.run_id} is quarantined (failed_quality); see: costbench quality {r.run_id}", err=True)
+        sys.exit(1)
 
 
 @click.command()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 
 from costbench.cli.core import config_option
@@ -46,6 +48,27 @@ def status(config_path: str) -> None:
             click.echo(f"{'applied' if path.stem in done else 'pending'}  {path.stem}")
     finally:
         con.close()
+
+
+@db_group.command("load")
+@click.argument("run_id")
+@config_option
+def load(run_id: str, config_path: str) -> None:
+    """Load a run that is only in the landing journal into DuckDB, then price and gate it (safe to repeat).
+
+    Example: costbench db load 20250929T0200-3a435d
+    """
+    from costbench.prices import pricing
+    from costbench.store import loader, quality
+
+    cfg = load_config(config_path)
+    loaded = loader.load(cfg, run_id)
+    priced = pricing.price(cfg.paths.db, run_id)
+    gate = quality.check(cfg.paths.db, run_id, max_failed_share=cfg.quality.max_failed_share)
+    click.echo(f"run {run_id}: landed {loaded.inserted_calls} new call rows into {cfg.paths.db}; priced {priced}")
+    click.echo(f"  {gate.summary()}")
+    if not gate.passed:
+        sys.exit(1)
 
 
 COMMANDS = [db_group]

@@ -27,10 +27,10 @@ def quality_cmd(run_id: str, config_path: str, db_path: str | None, as_json: boo
     from costbench.store.db import opened, run_row
 
     cfg = load_config(config_path)
-    with opened(Path(db_path) if db_path else cfg.paths.db) as con:
+    with opened(Path(db_path) if db_path else cfg.paths.db, read_only=not recheck) as con:  # several readers at once
         run = run_row(con, run_id)
         if recheck:
-            quality.check_run(con, run_id)
+            quality.check_run(con, run_id, cfg.quality.max_failed_share)
             run = run_row(con, run_id)
         results = quality.results(con, run_id)
     if as_json:

@@ -39,7 +39,7 @@ def query_cmd(name: str | None, config_path: str, db_path: str | None, params: t
             raise ConfigError(f"--param {item!r}: write KEY=VALUE, e.g. window_days=7")
         values[key] = analytics.parse_value(value)
     cfg = load_config(config_path)
-    with opened(Path(db_path) if db_path else cfg.paths.db) as con:
+    with opened(Path(db_path) if db_path else cfg.paths.db, read_only=True) as con:
         rows = analytics.run(con, name, values)
     render = {"table": analytics.to_table, "csv": analytics.to_csv, "json": analytics.to_json}[fmt]
     click.echo(render(rows))

@@ -40,6 +40,8 @@ class Emulator:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self._inflight: dict[str, asyncio.Future[None]] = {}
+        """Idempotency keys whose first request is being served (one event loop serves the app)."""
         from costbench.prices.pricing import Pricer
 
         self.pricer = Pricer.load()
@@ -101,44 +103,68 @@ class Emulator:
                              headers, now_dt, digest, key)
             return
         idem = headers.get("idempotency-key")
-        if idem and idem in engine.replies:
-            status, payload, ctype = engine.replies[idem]
-            engine.ledger.add(note.entry(status, billed=False, replay=True, usage=None))
-            await _send(send, status, payload, ctype)
-            return
-        faults = engine.config.faults
-        if faults.server_error_every and number % faults.server_error_every == 0:
-            code = 529 if provider == "anthropic" else 503 if number % 2 else 500
-            await self._fail(send, dialect, code, "temporarily overloaded", "server_error", provider, req.model,
-                             headers, now_dt, digest, key)
-            return
-        scope_key = (_fingerprint(key), req.model)
-        wait = engine.rate_limited(scope_key, _prompt_estimate(req), now_dt.timestamp())
-        if wait is not None:
-            await self._fail(send, dialect, 429, "rate limit reached", "rate_limit_error", provider, req.model,
-                             headers, now_dt, digest, key, retry_after=wait)
-            return
-        answer = engine.answer(req, persona, scope_key, note.call_id, now_dt.timestamp())
-        cost = self._cost(provider, persona.upstream, req, answer, now_dt)
-        usage = None if faults.missing_usage_every and number % faults.missing_usage_every == 0 else dialect.usage(answer, cost)
-        rid = hashlib.sha1(f"{number}{digest}".encode()).hexdigest()[:24]
-        if stream:
-            truncate = bool(faults.truncated_stream_every and number % faults.truncated_stream_every == 0)
-            payload = b"".join(dialect.stream(req, answer, usage, rid, truncate))
-            ctype = "text/event-stream"
-        elif faults.malformed_every and number % faults.malformed_every == 0:
-            payload, ctype = b'{"id": "' + rid.encode() + b'", "choices": [{"message": ', "application/json"
-        else:
-            payload, ctype = orjson.dumps(dialect.response(req, answer, usage, rid)), "application/json"
-        # The answer is computed on arrival (as a provider reads the prompt first); the latency is served after
-        # it, so a burst of replies due at the same moment leaves without waiting for each other's work.
-        delay = engine.config.latency_ms + (faults.slow_ms if faults.slow_every and number % faults.slow_every == 0 else 0)
-        if delay:
-            await asyncio.sleep(delay / 1000)
-        engine.ledger.add(note.entry(200, billed=True, replay=False, usage=usage, cost=cost))
-        if idem:
-            engine.replies[idem] = (200, payload, ctype)
-        await _send(send, 200, payload, ctype)
+        if idem:  # honoured from the moment a request arrives: a retry waits for the first, then replays it
+            reply = await self._reply_of(idem)
+            if reply is not None:
+                status, payload, ctype = reply
+                engine.ledger.add(note.entry(status, billed=False, replay=True, usage=None))
+                await _send(send, status, payload, ctype)
+                return
+            self._inflight[idem] = asyncio.get_running_loop().create_future()
+        try:
+            faults = engine.config.faults
+            if faults.server_error_every and number % faults.server_error_every == 0:
+                code = 529 if provider == "anthropic" else 503 if number % 2 else 500
+                await self._fail(send, dialect, code, "temporarily overloaded", "server_error", provider, req.model,
+                                 headers, now_dt, digest, key)
+                return
+            scope_key = (_fingerprint(key), req.model)
+            wait = engine.rate_limited(scope_key, _prompt_estimate(req), now_dt.timestamp())
+            if wait is not None:
+                await self._fail(send, dialect, 429, "rate limit reached", "rate_limit_error", provider, req.model,
+                                 headers, now_dt, digest, key, retry_after=wait)
+                return
+            answer = engine.answer(req, persona, scope_key, note.call_id, now_dt.timestamp())
+            cost = self._cost(provider, persona.upstream, req, answer, now_dt)
+            usage = None if faults.missing_usage_every and number % faults.missing_usage_every == 0 else dialect.usage(answer, cost)
+            rid = hashlib.sha1(f"{number}{digest}".encode()).hexdigest()[:24]
+            if stream:
+                truncate = bool(faults.truncated_stream_every and number % faults.truncated_stream_every == 0)
+                payload = b"".join(dialect.stream(req, answer, usage, rid, truncate))
+                ctype = "text/event-stream"
+            elif faults.malformed_every and number % faults.malformed_every == 0:
+                payload, ctype = b'{"id": "' + rid.encode() + b'", "choices": [{"message": ', "application/json"
+            else:
+                payload, ctype = orjson.dumps(dialect.response(req, answer, usage, rid)), "application/json"
+            # The answer is computed on arrival (as a provider reads the prompt first); the latency is served after
+            # it, so a burst of replies due at the same moment leaves without waiting for each other's work.
+            delay = engine.config.latency_ms + (faults.slow_ms if faults.slow_every and number % faults.slow_every == 0 else 0)
+            if delay:
+                await asyncio.sleep(delay / 1000)
+            engine.ledger.add(note.entry(200, billed=True, replay=False, usage=usage, cost=cost))
+            if idem:
+                engine.replies[idem] = (200, payload, ctype)
+            await _send(send, 200, payload, ctype)
+        finally:
+            if idem:
+                self._land(idem)
+
+    async def _reply_of(self, idem: str) -> tuple[int, bytes, str] | None:
+        """The stored reply of an idempotency key, waiting while a request with that key is being served.
+
+        A retry that arrives while the first request with its key is still being served waits for it and gets
+        its reply, billed once (the behaviour https://docs.argil.ai/v2/platform/idempotency documents for
+        concurrent keys; the IETF draft https://datatracker.ietf.org/doc/html/draft-ietf-httpapi-idempotency-key-header
+        also allows a 409 instead). A first request that ended without a 200 stored nothing: the retry is new.
+        """
+        while (flight := self._inflight.get(idem)) is not None:
+            await asyncio.shield(flight)
+        return self.engine.replies.get(idem)
+
+    def _land(self, idem: str) -> None:
+        flight = self._inflight.pop(idem, None)
+        if flight is not None and not flight.done():
+            flight.set_result(None)
 
     def _cost(self, provider: str, upstream: str | None, req: ChatRequest, answer: Answer, now: Any) -> Any:
         c = answer.cache

@@ -28,15 +28,36 @@ class _DecimalLoader(yaml.SafeLoader):
     """A YAML loader that reads floats as Decimal from their text."""
 
 
+class _BadDate(Exception):
+    """A date-looking YAML scalar that is no real date (``2025-13-45``), with its line."""
+
+    def __init__(self, text: str, line: int, reason: str) -> None:
+        super().__init__(text)
+        self.text, self.line, self.reason = text, line, reason
+
+
+def _timestamp(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
+    try:
+        return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
+    except ValueError as exc:  # PyYAML lets date()'s ValueError escape: name the line instead of a traceback
+        raise _BadDate(str(node.value), node.start_mark.line + 1, str(exc)) from None
+
+
 _DecimalLoader.add_constructor("tag:yaml.org,2002:float", lambda loader, node: Decimal(loader.construct_scalar(node)))
+_DecimalLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
 
 
 def read_yaml(path: Path) -> Any:
-    """Parse a YAML file with exact decimals."""
+    """Parse a YAML file with exact decimals; an impossible date names its line and field."""
+    text = path.read_text(encoding="utf-8")
     try:
-        return yaml.load(path.read_text(encoding="utf-8"), Loader=_DecimalLoader)  # noqa: S506 (safe subclass)
+        return yaml.load(text, Loader=_DecimalLoader)  # noqa: S506 (safe subclass)
     except yaml.YAMLError as exc:
         raise PriceBookError(f"{path}: not valid YAML: {exc}") from None
+    except _BadDate as bad:
+        key = text.splitlines()[bad.line - 1].split(":", 1)[0].strip(" -")
+        raise PriceBookError(f"{path}:{bad.line}: field {key}: impossible date {bad.text} ({bad.reason}); "
+                             "write a real date as YYYY-MM-DD") from None
 
 
 class _Strict(BaseModel):
@@ -57,6 +78,13 @@ class Rates(_Strict):
     def _no_float(cls, value: Any) -> Any:
         if isinstance(value, float):
             raise ValueError("prices must be exact: write them as decimals (e.g. 0.28) or strings")
+        return value
+
+    @field_validator("*")
+    @classmethod
+    def _not_negative(cls, value: Decimal | None) -> Decimal | None:
+        if value is not None and (not value.is_finite() or value < 0):
+            raise ValueError(f"a price cannot be {value}: write the list price per million tokens (0 or more)")
         return value
 
     def per_field(self) -> dict[str, Decimal]:
@@ -94,6 +122,20 @@ class Window(_Strict):
         return t >= self.start_utc or t < self.end_utc
 
 
+def _seconds(t: time) -> int:
+    return t.hour * 3600 + t.minute * 60 + t.second
+
+
+def _spans(w: Window) -> list[tuple[int, int]]:
+    """The window as half-open second-of-day spans (two when it wraps past midnight)."""
+    start, end = _seconds(w.start_utc), _seconds(w.end_utc)
+    return [(start, end)] if start <= end else [(start, 86_400), (0, end)]
+
+
+def _spans_overlap(a: list[tuple[int, int]], b: list[tuple[int, int]]) -> bool:
+    return any(s1 < e2 and s2 < e1 for s1, e1 in a for s2, e2 in b)
+
+
 class PriceEntry(_Strict):
     """One dated price of one model."""
 
@@ -115,6 +157,23 @@ class PriceEntry(_Strict):
     @classmethod
     def _utc(cls, value: datetime) -> datetime:
         return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+    @field_validator("request_fee")
+    @classmethod
+    def _fee(cls, value: Decimal) -> Decimal:
+        if not value.is_finite() or value < 0:
+            raise ValueError(f"a request fee cannot be {value}: write 0 or more")
+        return value
+
+    @field_validator("windows")
+    @classmethod
+    def _no_overlap(cls, windows: list[Window]) -> list[Window]:
+        for i, a in enumerate(windows):
+            for b in windows[i + 1:]:
+                if _spans_overlap(_spans(a), _spans(b)):
+                    raise ValueError(f"windows {a.name!r} ({a.start_utc}-{a.end_utc}) and {b.name!r} "
+                                     f"({b.start_utc}-{b.end_utc}) overlap: a time of day has one price")
+        return windows
 
     @cached_property
     def entry_id(self) -> str:
@@ -189,7 +248,7 @@ def _explain(path: Path, data: Any, exc: ValidationError) -> str:
     hint = ""
     if err["type"] == "extra_forbidden":
         hint = did_you_mean(loc[-1], [*PriceEntry.model_fields, *Rates.model_fields, *Tier.model_fields])
-    return f"{path}: {where}: {err['msg']}.{hint}".replace("..", ".")
+    return f"{path}: {where}: {err['msg'].removeprefix('Value error, ')}.{hint}".replace("..", ".")
 
 
 def load_file(path: Path) -> ProviderFile:

@@ -7,6 +7,7 @@ price-book change never re-runs anything.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -58,6 +59,20 @@ class Pricer:
         """The cost of one call in USD."""
         return self.cost(provider, model, at, usage).total_usd
 
+    def worst_case(self, provider: str, model: str, at: datetime, prompt_tokens: int, max_output: int) -> costs.Cost:
+        """:meth:`worst_case_usd` as a cost with its breakdown: every prompt token at the dearest input rate
+        (shown as input), every output token at the dearest output rate, plus the request fee."""
+        entry = self.book.price_for(provider, model, at)
+        sets = [entry.rates, *(t.rates for t in entry.tiers), *(w.rates for w in entry.windows)]
+        per_in = max(max(v for k, v in r.per_field().items() if k != "output") for r in sets)
+        per_out = max(r.output for r in sets)
+        breakdown = {f: Decimal(0) for f in ("cache_read", "cache_write_5m", "cache_write_1h")}
+        breakdown |= {"input_uncached": prompt_tokens * per_in / costs.MTOK, "output": max_output * per_out / costs.MTOK,
+                      "request_fee": entry.request_fee}
+        total = sum(breakdown.values(), Decimal(0))
+        fx = self.fx.rate(entry.currency, at)
+        return costs.Cost(entry.currency, breakdown, total, fx, total * fx, entry.entry_id, None, None)
+
     def worst_case_usd(self, provider: str, model: str, at: datetime, prompt_tokens: int, max_output: int) -> Decimal:
         """The most a call can cost: every prompt token at the dearest input rate of the entry (any tier,
         window or cache write), every output token at the dearest output rate, plus the request fee."""
@@ -75,8 +90,9 @@ class Pricer:
 
 _CALLS_TO_PRICE = """
 SELECT call_id, run_id, provider, model, requested_at, input_uncached_tokens, cache_read_tokens,
-       cache_write_5m_tokens, cache_write_1h_tokens, output_tokens, reasoning_tokens, provider_reported_cost_usd
-FROM calls WHERE run_id = ? AND status = 'ok'
+       cache_write_5m_tokens, cache_write_1h_tokens, output_tokens, reasoning_tokens, provider_reported_cost_usd,
+       status, cost_estimate
+FROM calls WHERE run_id = ? AND (status = 'ok' OR cost_estimate IS NOT NULL)
 """
 
 
@@ -86,10 +102,19 @@ def _usage(row: dict[str, Any]) -> Usage:
 
 
 def _cost_row(row: dict[str, Any], pricer: Pricer, priced_at: datetime) -> list[Any]:
-    usage = _usage(row)
     at = row["requested_at"].astimezone(UTC)
+    if row["status"] != "ok":  # spend of unknown size (usage unreadable, or in doubt): its worst case, flagged
+        bound = json.loads(row["cost_estimate"])
+        c = pricer.worst_case(row["provider"], row["model"], at, bound["prompt_tokens_max"], bound["output_tokens_max"])
+        return [*_cost_values(row, c, pricer, priced_at, None), True, f"{row['status']}: {bound['reason']}"]
+    usage = _usage(row)
     c = pricer.cost(row["provider"], row["model"], at, usage)
     rec = costs.reconcile(c, usage.provider_reported_cost, RECONCILE_TOLERANCE_USD)
+    return [*_cost_values(row, c, pricer, priced_at, rec), False, None]
+
+
+def _cost_values(row: dict[str, Any], c: costs.Cost, pricer: Pricer, priced_at: datetime,
+                 rec: costs.Reconciliation | None) -> list[Any]:
     b = c.breakdown
     return [
         row["call_id"], row["run_id"], c.entry_id, pricer.version, c.currency,
@@ -124,7 +149,7 @@ def sync_price_entries(con: duckdb.DuckDBPyConnection, pricer: Pricer) -> None:
 
 
 _COST_TYPES = ["VARCHAR"] * 5 + ["DECIMAL(38, 12)"] * 9 + ["VARCHAR", "VARCHAR", "DECIMAL(38, 12)", "BOOLEAN",
-                                                            "TIMESTAMPTZ"]
+                                                            "TIMESTAMPTZ", "BOOLEAN", "VARCHAR"]
 
 
 def _insert_costs(con: duckdb.DuckDBPyConnection, values: list[list[Any]]) -> None:

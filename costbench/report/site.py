@@ -191,6 +191,6 @@ def _quality_and_runs(site: Site, con: duckdb.DuckDBPyConnection) -> None:
 
 
 def build(db_path: Path, out_dir: Path) -> SiteResult:
-    """Open the store and render the site."""
-    with opened(db_path) as con:
+    """Open the store read-only (other readers and a waiting writer are not blocked for long) and render."""
+    with opened(db_path, read_only=True) as con:
         return render_site(con, out_dir)

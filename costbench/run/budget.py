@@ -4,6 +4,10 @@ Each call reserves its worst case (an upper bound of its prompt tokens plus ``ma
 at the most expensive rates of its price entry) before it is sent; when it finishes, the reservation
 is replaced by the real cost. So with any number of calls in flight, spent + reserved never passes
 the cap. A request sent but not landed (a crash) stays spent at its reservation.
+
+A resumed run starts from what it already spent: its landed calls at what they were charged, and its
+in-doubt calls (sent, never landed) at their reservation until a resend proves their cost; the daily cap
+starts from every other run of the day (their journals, so unloaded and still-running runs count too).
 """
 
 from __future__ import annotations
@@ -27,6 +31,8 @@ class Budget:
     """Spent by earlier runs on the same (UTC) day."""
     spent_usd: Decimal = ZERO
     reserved_usd: Decimal = ZERO
+    in_doubt_usd: dict[str, Decimal] = field(default_factory=dict)
+    """The in-doubt calls counted in ``spent_usd``, by call id, until a resend proves their cost."""
     _changed: asyncio.Event = field(default_factory=asyncio.Event, repr=False)
 
     @property
@@ -45,16 +51,17 @@ class Budget:
         return min(self.run_left_usd, self.day_left_usd)
 
     def check_estimate(self, estimate_usd: Decimal) -> None:
-        """Refuse a run whose pre-flight estimate passes either cap."""
-        if estimate_usd > self.per_run_usd:
+        """Refuse a run whose pre-flight estimate (plus what the run already spent) passes either cap."""
+        spent = f" plus ${self.spent_usd:.4f} this run already spent" if self.spent_usd else ""
+        if self.spent_usd + estimate_usd > self.per_run_usd:
             raise BudgetExceeded(
-                f"estimated cost ${estimate_usd:.4f} exceeds the per-run cap ${self.per_run_usd}; "
+                f"estimated cost ${estimate_usd:.4f}{spent} exceeds the per-run cap ${self.per_run_usd}; "
                 "raise [budget] per_run_usd in costbench.toml or run fewer models/tasks"
             )
-        if self.spent_today_usd + estimate_usd > self.per_day_usd:
+        if self.spent_today_usd + self.spent_usd + estimate_usd > self.per_day_usd:
             raise BudgetExceeded(
-                f"estimated cost ${estimate_usd:.4f} plus ${self.spent_today_usd:.4f} already spent today exceeds "
-                f"the daily cap ${self.per_day_usd}; raise [budget] per_day_usd or wait until tomorrow (UTC)"
+                f"estimated cost ${estimate_usd:.4f}{spent} plus ${self.spent_today_usd:.4f} already spent today "
+                f"exceeds the daily cap ${self.per_day_usd}; raise [budget] per_day_usd or wait until tomorrow (UTC)"
             )
 
     def reserve(self, worst_case_usd: Decimal) -> Decimal:
@@ -87,6 +94,28 @@ class Budget:
         self.spent_usd += actual_usd
         self._changed.set()
 
-    def count_in_doubt(self, reservation: Decimal) -> None:
+    def count_in_doubt(self, reservation: Decimal, call_id: str | None = None) -> None:
         """A request sent earlier but never landed counts as spent at its reservation."""
         self.spent_usd += reservation
+        if call_id is not None:
+            self.in_doubt_usd[call_id] = self.in_doubt_usd.get(call_id, ZERO) + reservation
+
+    def count_landed(self, charged_usd: Decimal) -> None:
+        """What a resumed run's landed calls were charged counts as spent."""
+        self.spent_usd += charged_usd
+
+    async def reserve_resend(self, call_id: str, worst_case_usd: Decimal) -> Decimal:
+        """Reserve the resend of an in-doubt call to an idempotent provider: its in-doubt charge becomes its
+        reservation (the key makes first send and resend one bill), topped up if the worst case grew."""
+        held = self.in_doubt_usd.pop(call_id, ZERO)
+        self.spent_usd -= held
+        self.reserved_usd += held
+        extra = worst_case_usd - held
+        if extra > 0:
+            try:
+                return held + await self.reserve_when_possible(extra)
+            except BudgetExceeded:
+                self.reserved_usd -= held  # not sent: the in-doubt charge stays
+                self.count_in_doubt(held, call_id)
+                raise
+        return held

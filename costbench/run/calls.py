@@ -89,6 +89,11 @@ class CallOutcome:
     """The request body as sent."""
     keys: tuple[str, ...] = ()
     """Secrets to redact from anything this outcome writes."""
+    status: str = "ok"
+    """ok | error (an HTTP error: not billed) | usage_unreadable (a 200 whose usage cannot be read) |
+    timed_out (sent, never answered: may have been billed). The last two are charged at worst case."""
+    estimate: dict[str, Any] | None = None
+    """For a call charged at its worst case: the bound (prompt tokens, max output tokens) and why."""
 
     def record(self, att: Attempt, turn: int, last: int) -> dict[str, Any]:
         """The landing-journal line of this call."""
@@ -99,7 +104,7 @@ class CallOutcome:
             "task_id": att.task.id, "task_version": att.task.version, "task_category": att.task.category,
             "case_id": att.case.id, "repeat_index": att.repeat, "turn_index": turn, "is_final_turn": turn == last,
             "requested_at": self.requested_at.isoformat(), "latency_ms": self.latency_ms, "attempts": self.attempts,
-            "status": "ok" if comp else "error",
+            "status": self.status, "charged_usd": str(self.cost_usd), "cost_estimate": self.estimate,
             "http_status": self.error.status if self.error else 200,
             "error": redact(str(self.error), self.keys) if self.error else None,
             "output_text": comp.text if comp else None,
@@ -171,32 +176,54 @@ class ProviderClient:
         payload = encode_body(request)  # serialized once: these bytes are sent and their digest is kept
         at = ctx.now()
         worst = self.pricer.worst_case_usd(model.provider, model.model, at, upper, task.max_output_tokens)
-        reservation = await ctx.budget.reserve_when_possible(worst)
+        if resend and self.provider.idempotent:  # same key: the in-doubt first send and this one are one bill
+            reservation = await ctx.budget.reserve_resend(cid, worst)
+        else:
+            reservation = await ctx.budget.reserve_when_possible(worst)
         await self.intents.append({"call_id": cid, "reserved_usd": str(worst), "at": at.isoformat(), "resend": resend})
         async with self.sem:  # held through retries and backoff: a provider answering 429/5xx gets fewer calls
             started = time.monotonic()
             completion, error, attempts, body = await self._send_with_retries(ctx, request, payload, cid, upper)
         if completion is None and error is None:  # a 200 body, parsed once the connection is free again
             completion, error, body = self._parse(body or "")
-        cost = Decimal(0)
-        if completion is not None:
-            cost = self.pricer.cost_usd(model.provider, model.model, at, completion.usage)
+        status, cost, estimate = self._charge(model, at, completion, error, worst, upper, task.max_output_tokens)
         ctx.budget.settle(reservation, cost)
         latency = int((time.monotonic() - started) * 1000)
         return CallOutcome(cid, self.provider, self.name, request, at, attempts, latency, completion, error, cost,
-                           raw_text=body, body=payload, keys=self.keys)
+                           raw_text=body, body=payload, keys=self.keys, status=status, estimate=estimate)
+
+    def _charge(self, model: ModelRef, at: datetime, completion: Completion | None, error: ProviderError | None,
+                worst: Decimal, prompt_max: int, output_max: int) -> tuple[str, Decimal, dict[str, Any] | None]:
+        """The call's status and what the budget charges it: its usage priced; a 200 whose usage cannot be
+        read, or a request that may have been answered, at its worst case (never $0); an HTTP error at 0."""
+        if completion is not None:
+            return "ok", self.pricer.cost_usd(model.provider, model.model, at, completion.usage), None
+        if error is not None and (error.status == 200 or isinstance(error, InDoubt)):
+            status = "usage_unreadable" if error.status == 200 else "timed_out"
+            why = ("the provider answered 200 (billed) but its usage cannot be read" if error.status == 200 else
+                   "the request was sent and never answered: the provider may have billed it")
+            bound = {"prompt_tokens_max": prompt_max, "output_tokens_max": output_max, "usd": str(worst),
+                     "reason": f"{why}; charged at worst case ({prompt_max} prompt + {output_max} output tokens)"}
+            return status, worst, bound
+        return "error", Decimal(0), None
 
     async def _send_with_retries(self, ctx: CallContext, request: HttpRequest, payload: bytes, cid: str,
                                  tokens: int) -> tuple[Completion | None, ProviderError | None, int, str | None]:
         attempt = 0
+        doubtful: InDoubt | None = None  # an earlier attempt that may have been answered (same key: billed once)
         while True:
             attempt += 1
             await self.limiter.acquire(tokens)
             completion, error, body = await self._send_once(ctx, request, payload, cid)
-            if error is None or not error.retryable or attempt > self.max_retries:
-                return completion, error, attempt, body
+            if isinstance(error, InDoubt) and not self.provider.idempotent:
+                return completion, error, attempt, body  # a resend could be billed again: charged at worst case
+            if error is None:
+                return completion, None, attempt, body
+            if not error.retryable or attempt > self.max_retries:  # an earlier in-doubt send outweighs a later error
+                return completion, doubtful if doubtful and error.status != 200 else error, attempt, body
             if error.retry_after is not None and error.retry_after > self.max_retry_after_s:
-                return None, self._too_long(error), attempt, body
+                return None, doubtful or self._too_long(error), attempt, body
+            doubtful = error if isinstance(error, InDoubt) else doubtful
             if error.status == 429:
                 self.saw_429 += 1
                 self.limiter.penalize(error.retry_after or 1.0)
@@ -218,12 +245,16 @@ class ProviderClient:
             if request.stream:
                 return await self._stream(request, payload, headers)
             resp = await self.http.request(request.method, self.url(request.path), content=payload, headers=headers)
-        except httpx2.TimeoutException:
-            return None, ProviderError(f"{self.name}: timed out", retryable=True), None
-        except (UnsafeHeader, ResponseTooLarge) as exc:  # the same request would fail the same way: not retried
+        except UnsafeHeader as exc:  # refused before sending: the same request would fail the same way
             return None, ProviderError(f"{self.name}: {exc}", retryable=False), None
-        except httpx2.TransportError as exc:
+        except ResponseTooLarge as exc:  # an answer came (and may be billed) but is not read: in doubt, not resent
+            return None, InDoubt(f"{self.name}: {exc} (in doubt: may have been billed)", retryable=False), None
+        except (httpx2.ConnectTimeout, httpx2.PoolTimeout, httpx2.ConnectError, httpx2.UnsupportedProtocol) as exc:
             return None, ProviderError(f"{self.name}: connection failed: {type(exc).__name__}", retryable=True), None
+        except httpx2.TimeoutException:
+            return None, InDoubt(f"{self.name}: timed out after sending (in doubt: may have been billed)"), None
+        except httpx2.TransportError as exc:
+            return None, InDoubt(f"{self.name}: connection lost after sending: {type(exc).__name__} (in doubt)"), None
         if resp.status_code != 200:
             return None, self.adapter.classify_error(resp.status_code, resp.text, resp.headers), resp.text
         # JSON is UTF-8 (RFC 8259 §8.1): decoded directly, without httpx2's charset detection. Parsed by
@@ -261,6 +292,13 @@ class ProviderClient:
             return self.adapter.parse_stream(events), None, raw
         except (UsageError, KeyError, TypeError, ValueError) as exc:
             return None, ProviderError(f"{self.name}: unusable stream: {_short(exc)}", retryable=False, status=200), raw
+
+
+class InDoubt(ProviderError):
+    """The request was (or may have been) sent and no answer came: the provider may have billed it."""
+
+    def __init__(self, message: str, *, retryable: bool = True) -> None:
+        super().__init__(message, retryable=retryable)
 
 
 def _short(exc: Exception) -> str:

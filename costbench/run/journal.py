@@ -15,13 +15,16 @@ import asyncio
 import json
 import os
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import orjson
 
-from costbench.errors import StoreError
+from costbench.errors import ConfigError, StoreError, did_you_mean
 
 MANIFEST = "run.json"
 
@@ -51,6 +54,21 @@ def read_manifest(landing: Path, run_id: str) -> dict[str, Any]:
     except FileNotFoundError:
         raise StoreError(f"{path}: no such run in the landing folder; check the run id and paths.landing") from None
     return data
+
+
+def run_ids(landing: Path) -> list[str]:
+    """Every run that has a manifest in the landing folder."""
+    return sorted(p.parent.name for p in landing.glob(f"*/{MANIFEST}")) if landing.is_dir() else []
+
+
+def require_run(landing: Path, run_id: str) -> None:
+    """Refuse to resume a run that never started here (before anything is sent), with "did you mean"."""
+    if (run_dir(landing, run_id) / MANIFEST).is_file():
+        return
+    known = run_ids(landing)
+    hint = did_you_mean(run_id, known) or (f" Known runs: {', '.join(known[-3:])}." if known else " No run has started here yet.")
+    raise ConfigError(f"--resume {run_id}: no such run in {landing}; check the run id (costbench resumes from the "
+                      f"landing journal, paths.landing).{hint}")
 
 
 @dataclass
@@ -101,6 +119,60 @@ def sent_intents(landing: Path, run_id: str) -> dict[str, dict[str, Any]]:
 def in_doubt(landing: Path, run_id: str, landed: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
     """The intents of calls that were sent (or about to be) but never landed, by call_id."""
     return {cid: intent for cid, intent in sent_intents(landing, run_id).items() if cid not in landed}
+
+
+PriceRecord = Callable[[dict[str, Any]], Decimal]
+"""Prices a landed record from its usage (for journals written before ``charged_usd`` existed)."""
+
+
+def charged_usd(record: dict[str, Any], intent: dict[str, Any] | None, price: PriceRecord) -> Decimal:
+    """What the budget charged a landed call: its ``charged_usd``; for an older line, its usage priced, a
+    200 without readable usage at its reservation (worst case), an HTTP error at 0."""
+    if record.get("charged_usd") is not None:
+        return Decimal(record["charged_usd"])
+    if record.get("status") == "ok" and record.get("usage"):
+        return price(record)
+    if record.get("http_status") in (200, None) and intent is not None:
+        return Decimal(intent["reserved_usd"])
+    return Decimal(0)
+
+
+@dataclass(frozen=True)
+class RunSpend:
+    """What one run has spent so far according to its journal."""
+
+    landed_usd: Decimal
+    in_doubt: dict[str, Decimal]
+    """Sent but never landed: each at its reservation, by call id."""
+
+    @property
+    def total_usd(self) -> Decimal:
+        """Landed plus in doubt."""
+        return self.landed_usd + sum(self.in_doubt.values(), Decimal(0))
+
+
+def run_spend(landing: Path, run_id: str, price: PriceRecord) -> RunSpend:
+    """A run's landed spend and its in-doubt reservations, from its journal and intent log."""
+    landed = landed_records(landing, run_id)
+    intents = sent_intents(landing, run_id)
+    total = sum((charged_usd(r, intents.get(cid), price) for cid, r in landed.items()), Decimal(0))
+    doubt = {cid: Decimal(i["reserved_usd"]) for cid, i in intents.items() if cid not in landed}
+    return RunSpend(total, doubt)
+
+
+def day_spend_usd(landing: Path, day: date, exclude: str, price: PriceRecord) -> tuple[Decimal, list[str]]:
+    """Spend of every other run of ``day`` (UTC, by ``run_at``) in the landing folder, landed or in doubt,
+    including runs still running in other processes; returns it with the run ids it covered."""
+    total, covered = Decimal(0), []
+    for run_id in run_ids(landing):
+        if run_id == exclude:
+            continue
+        run_at = read_manifest(landing, run_id).get("run_at")
+        if run_at is None or datetime.fromisoformat(run_at).date() != day:
+            continue
+        total += run_spend(landing, run_id, price).total_usd
+        covered.append(run_id)
+    return total, covered
 
 
 def _repair_tail(path: Path) -> None:

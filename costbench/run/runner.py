@@ -46,9 +46,20 @@ def default_run_id(cfg: Config, run_at: datetime) -> str:
 
 def charge_in_doubt(budget: Budget, in_doubt: dict[str, dict[str, Any]]) -> int:
     """Count every in-doubt call as spent at its reservation (it may have been answered and paid)."""
-    for intent in in_doubt.values():
-        budget.count_in_doubt(Decimal(intent["reserved_usd"]))
+    for cid, intent in in_doubt.items():
+        budget.count_in_doubt(Decimal(intent["reserved_usd"]), cid)
     return len(in_doubt)
+
+
+def record_pricer(pricer: Any) -> journal.PriceRecord:
+    """Prices a landed journal line from its usage (lines written before ``charged_usd`` existed)."""
+    from costbench.usage import Usage
+
+    def price(record: dict[str, Any]) -> Decimal:
+        at = datetime.fromisoformat(record["requested_at"])
+        return Decimal(pricer.cost_usd(record["provider"], record["model"], at, Usage.from_dict(record["usage"])))
+
+    return price
 
 
 class Runner:
@@ -154,6 +165,7 @@ async def run_catalog_async(cfg: Config, budget: Budget, *, run_at: datetime | N
     from costbench.prices.pricing import Pricer  # imported late: the price book is only needed for a real run
 
     pricer = Pricer.load()
+    budget.count_landed(journal.run_spend(cfg.paths.landing, run_id, record_pricer(pricer)).landed_usd)  # a resume
     _preflight(cfg, run_id, attempts, pricer, run_at, budget)
     journal.write_manifest(cfg.paths.landing, run_id, _manifest(cfg, catalog, run_id, run_at, budget, pricer))
     processes = effective_processes(cfg, attempts, cfg.run.processes)
@@ -223,21 +235,29 @@ def night_of(day: datetime | str, hour: int = 2) -> datetime:
     return start + timedelta(hours=hour)
 
 
-def spent_today_usd(cfg: Config, day: datetime) -> Decimal:
-    """USD already spent by landed runs on ``day`` (UTC), for the daily cap."""
+def spent_today_usd(cfg: Config, day: datetime, run_id: str = "", pricer: Any = None) -> Decimal:
+    """USD already spent on ``day`` (UTC) by every other run, for the daily cap: runs in the landing folder
+    from their journals (landed and in doubt, so unloaded and still-running runs count), others from DuckDB."""
+    from costbench.prices.pricing import Pricer
     from costbench.store.db import opened, rows
 
+    price = record_pricer(pricer or Pricer.load())
+    journals, covered = journal.day_spend_usd(cfg.paths.landing, day.date(), run_id, price)
     if not cfg.paths.db.exists():
-        return Decimal(0)
-    with opened(cfg.paths.db) as con:
+        return journals
+    with opened(cfg.paths.db, read_only=True, wait_s=cfg.run.db_lock_wait_s) as con:
+        if not rows(con, "SELECT 1 AS x FROM duckdb_tables() WHERE table_name = 'costs'"):
+            return journals  # a store never migrated holds no spend
         found = rows(con, """SELECT coalesce(sum(k.total_usd), 0) AS usd FROM costs k JOIN runs r USING (run_id)
-                             WHERE r.run_at::DATE = ?::DATE""", [day.date()])
-    return Decimal(found[0]["usd"])
+                             WHERE r.run_at::DATE = $day::DATE AND NOT list_contains($skip, r.run_id)""",
+                     {"day": day.date(), "skip": [*covered, run_id]})
+    return journals + Decimal(found[0]["usd"])
 
 
 def run_catalog(cfg: Config, *, run_at: datetime | None = None, run_id: str | None = None,
                 **kwargs: Any) -> RunResult:
     """Run (or resume) the catalog for every configured model; see :func:`run_catalog_async`."""
     run_at = (run_at or datetime.now(UTC)).astimezone(UTC)
-    budget = Budget(cfg.budget.per_run_usd, cfg.budget.per_day_usd, spent_today_usd(cfg, run_at))
+    run_id = run_id or default_run_id(cfg, run_at)
+    budget = Budget(cfg.budget.per_run_usd, cfg.budget.per_day_usd, spent_today_usd(cfg, run_at, run_id))
     return run_loop(run_catalog_async(cfg, budget, run_at=run_at, run_id=run_id, **kwargs))

@@ -8,6 +8,9 @@ values are never formatted into SQL text.
 from __future__ import annotations
 
 import json
+import logging
+import re
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -20,26 +23,59 @@ import duckdb
 from costbench.errors import StoreError, did_you_mean
 
 SQL_DIR = Path(__file__).resolve().parent.parent.parent / "sql"
+LOCK_POLL_S = 0.2
+"""How often a connection waiting for another process's lock tries again."""
+log = logging.getLogger("costbench.store")
 
 
-def connect(db_path: str | Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """Open (and create) the DuckDB file with offline-safe settings."""
+def connect(db_path: str | Path, *, read_only: bool = False, wait_s: float = 0.0) -> duckdb.DuckDBPyConnection:
+    """Open (and create) the DuckDB file with offline-safe settings.
+
+    DuckDB lets one process write a file, or several read it (``read_only``). When another process holds
+    the lock, wait up to ``wait_s`` seconds (saying so once), then fail with one line naming the holder.
+    """
     path = Path(db_path)
-    if str(path) != ":memory:":
+    memory = str(path) == ":memory:"
+    if read_only and not memory and not path.exists():
+        raise StoreError(f"{path}: no database yet; run `costbench run` first, or pass --db")
+    if not memory and not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        con = duckdb.connect(str(path), read_only=read_only)
-    except duckdb.IOException as exc:
-        raise StoreError(f"{path}: cannot open the database ({exc}); is another costbench process using it?") from None
+    con = _connect_waiting(path, read_only, wait_s)
     con.execute("SET autoinstall_known_extensions = false")
     con.execute("SET TimeZone = 'UTC'")
     return con
 
 
+def _connect_waiting(path: Path, read_only: bool, wait_s: float) -> duckdb.DuckDBPyConnection:
+    deadline = time.monotonic() + wait_s
+    told = False
+    while True:
+        try:
+            return duckdb.connect(str(path), read_only=read_only)
+        except duckdb.IOException as exc:
+            holder = lock_holder(str(exc))
+            if holder is None or time.monotonic() >= deadline:
+                who = f"held by {holder}" if holder else str(exc)
+                raise StoreError(f"{path}: cannot open the database ({who}); another costbench process is using "
+                                 "it: wait for it to finish and try again") from None
+            if not told:
+                log.warning("%s: the database is locked by %s; waiting up to %.0fs for it", path, holder, wait_s)
+                told = True
+            time.sleep(LOCK_POLL_S)
+
+
+def lock_holder(message: str) -> str | None:
+    """``"PID 1234"`` (or "another process") from DuckDB's lock-conflict error; None for other errors."""
+    if "lock" not in message.lower():
+        return None
+    found = re.search(r"\(PID (\d+)\)", message)
+    return f"PID {found.group(1)}" if found else "another process"
+
+
 @contextmanager
-def opened(db_path: str | Path, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
-    """Context manager: a migrated connection, closed at the end."""
-    con = connect(db_path, read_only=read_only)
+def opened(db_path: str | Path, *, read_only: bool = False, wait_s: float = 0.0) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Context manager: a migrated connection (read-only ones are not migrated), closed at the end."""
+    con = connect(db_path, read_only=read_only, wait_s=wait_s)
     try:
         if not read_only:
             migrate(con)

@@ -17,7 +17,7 @@ import pandas as pd
 from costbench.run import journal
 from costbench.errors import StoreError
 from costbench.config import Config
-from costbench.store.db import LoadResult, opened
+from costbench.store.db import LoadResult, connect, migrate
 
 _CALL_COLUMNS = (
     "call_id", "run_id", "shard", "provider", "model", "dialect", "task_id", "task_version",
@@ -38,7 +38,7 @@ SELECT call_id, run_id, shard, provider, model, dialect, task_id, task_version::
        input_uncached_tokens::BIGINT, cache_read_tokens::BIGINT, cache_write_5m_tokens::BIGINT,
        cache_write_1h_tokens::BIGINT, output_tokens::BIGINT, reasoning_tokens::BIGINT,
        provider_reported_cost_usd::DECIMAL(38, 12), raw_usage::JSON, raw_response::JSON, request_json::JSON,
-       simulated::BOOLEAN, landed_at::TIMESTAMPTZ
+       simulated::BOOLEAN, landed_at::TIMESTAMPTZ, charged_usd::DECIMAL(38, 12), cost_estimate::JSON
 FROM incoming_calls
 ON CONFLICT DO NOTHING
 """
@@ -60,6 +60,9 @@ def _call_row(rec: dict[str, Any], landed_at: str) -> dict[str, Any]:
     row["request_json"] = json.dumps(rec.get("request"), ensure_ascii=False)
     row["simulated"] = bool(rec.get("simulated"))
     row["landed_at"] = landed_at
+    row["charged_usd"] = rec.get("charged_usd")
+    estimate = rec.get("cost_estimate")
+    row["cost_estimate"] = None if estimate is None else json.dumps(estimate, ensure_ascii=False)
     return row
 
 
@@ -108,7 +111,8 @@ def load_run(con: duckdb.DuckDBPyConnection, landing: Path, run_id: str) -> Load
     shards = [p for p in journal.run_dir(landing, run_id).glob("*.jsonl") if not p.name.endswith(".sent.jsonl")]
     landed_at = datetime.now(UTC).isoformat()
     calls = _frame([_call_row(r, landed_at) for r in records], [*_CALL_COLUMNS, *_USAGE_COLUMNS,
-                   "provider_reported_cost_usd", "raw_usage", "raw_response", "request_json", "simulated", "landed_at"])
+                   "provider_reported_cost_usd", "raw_usage", "raw_response", "request_json", "simulated", "landed_at",
+                   "charged_usd", "cost_estimate"])
     grades = _frame(_grade_rows(records), ["call_id", "run_id", "grader", "score", "passed", "reason"])
     con.execute("BEGIN TRANSACTION")
     try:
@@ -140,6 +144,24 @@ def _counts(con: duckdb.DuckDBPyConnection, run_id: str) -> tuple[int, int]:
 
 
 def load(cfg: Config, run_id: str) -> LoadResult:
-    """Load a run's landing shards into the configured DuckDB file."""
-    with opened(cfg.paths.db) as con:
+    """Load a run's landing shards into the configured DuckDB file, waiting (bounded) for its writer lock.
+
+    The calls are already paid and safe in the journal: when the lock never frees, the error says so and
+    gives the exact command that loads them later.
+    """
+    try:
+        con = connect(cfg.paths.db, wait_s=cfg.run.db_lock_wait_s)
+    except StoreError as exc:
+        raise StoreError(f"{exc} (waited {cfg.run.db_lock_wait_s:.0f}s). Nothing is lost: run {run_id} is kept in "
+                         f"{journal.run_dir(cfg.paths.landing, run_id)}; load it later with: "
+                         f"{load_command(cfg, run_id)}") from None
+    try:
+        migrate(con)
         return load_run(con, cfg.paths.landing, run_id)
+    finally:
+        con.close()
+
+
+def load_command(cfg: Config, run_id: str) -> str:
+    """The exact command that loads, prices and gates a run that is only in the journal."""
+    return f"costbench db load {run_id} --config {cfg.source}"

@@ -23,6 +23,13 @@ os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 TOKEN_COLUMNS = ("input_uncached_tokens", "cache_read_tokens", "cache_write_5m_tokens",
                  "cache_write_1h_tokens", "output_tokens", "reasoning_tokens")
 
+CALL_STATUSES = ("ok", "error", "usage_unreadable", "timed_out")
+"""ok; error (an HTTP error, not billed); usage_unreadable (a 200 whose usage cannot be read) and timed_out
+(sent, never answered): both charged at worst case with an estimated cost row."""
+WARN_ONLY = frozenset({"estimated_costs"})
+"""Audits that are shown, not failed: their rows are warnings."""
+MODEL_AUDIT = "models_failing_calls"
+
 MAX_LATENCY_MS = 600_000
 """A call slower than 10 minutes is not a latency, it is a bug."""
 
@@ -32,7 +39,7 @@ SUITES: dict[str, list[tuple[str, dict[str, Any]]]] = {
         *[("ExpectColumnValuesToNotBeNull", {"column": c})
           for c in ("call_id", "run_id", "provider", "model", "task_id", "task_version", "requested_at")],
         ("ExpectColumnValuesToBeUnique", {"column": "call_id"}),
-        ("ExpectColumnValuesToBeInSet", {"column": "status", "value_set": ["ok", "error"]}),
+        ("ExpectColumnValuesToBeInSet", {"column": "status", "value_set": list(CALL_STATUSES)}),
         *[("ExpectColumnValuesToBeBetween", {"column": c, "min_value": 0}) for c in TOKEN_COLUMNS],
         ("ExpectColumnPairValuesAToBeGreaterThanB", {"column_A": "output_tokens", "column_B": "reasoning_tokens",
                                                      "or_equal": True, "ignore_row_if": "either_value_is_missing"}),
@@ -54,12 +61,17 @@ class QualityReport:
     passed: bool
     failures: list[str] = field(default_factory=list)
     checks: int = 0
+    failing_models: list[str] = field(default_factory=list)
+    """One line per failing model: ``provider/model: 150/150 calls failed: <dominant cause>``."""
+    warnings: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         """One readable paragraph."""
+        warned = f" ({len(self.warnings)} warning(s): " + "; ".join(self.warnings) + ")" if self.warnings else ""
         if self.passed:
-            return f"run {self.run_id}: all {self.checks} quality checks passed"
-        return f"run {self.run_id}: {len(self.failures)} of {self.checks} quality checks failed: " + "; ".join(self.failures)
+            return f"run {self.run_id}: all {self.checks} quality checks passed{warned}"
+        return (f"run {self.run_id}: {len(self.failures)} of {self.checks} quality checks failed: "
+                + "; ".join(self.failures) + warned)
 
 
 def _gx_results(table: str, df: Any, expectations: list[tuple[str, dict[str, Any]]]) -> list[CheckResult]:
@@ -98,13 +110,25 @@ class CheckResult:
     detail: str | None
 
 
-def _audits(con: duckdb.DuckDBPyConnection, run_id: str) -> list[CheckResult]:
+def _audits(con: duckdb.DuckDBPyConnection, run_id: str, max_failed_share: float) -> list[CheckResult]:
     out = []
     for path in sorted((SQL_DIR / "audits").glob("*.sql")):
-        bad = query(con, f"audits/{path.stem}", run_id=run_id)
+        params: dict[str, Any] = {"run_id": run_id}
+        if "$max_failed_share" in path.read_text(encoding="utf-8"):
+            params["max_failed_share"] = max_failed_share
+        bad = query(con, f"audits/{path.stem}", **params)
         detail = None if not bad else f"{len(bad)} offending row(s), e.g. {bad[0]}"
-        out.append(CheckResult(path.stem, "audit", not bad, len(bad), detail and detail[:300]))
+        if path.stem == MODEL_AUDIT and bad:
+            detail = "; ".join(model_line(r) for r in bad)
+        kind = "warn" if path.stem in WARN_ONLY else "audit"
+        out.append(CheckResult(path.stem, kind, not bad, len(bad), detail and detail[:1000]))
     return out
+
+
+def model_line(row: dict[str, Any]) -> str:
+    """``openai/gpt-5-mini: 150/150 calls failed: HTTP 401 invalid API key``."""
+    return (f"{row['provider']}/{row['model']}: {row['failed_calls']}/{row['calls']} calls failed: "
+            f"{(row['dominant_cause'] or 'no successful call')[:200]}")
 
 
 def _store(con: duckdb.DuckDBPyConnection, run_id: str, checks: list[CheckResult]) -> None:
@@ -114,16 +138,22 @@ def _store(con: duckdb.DuckDBPyConnection, run_id: str, checks: list[CheckResult
                     [[run_id, c.name, c.kind, c.passed, c.failing_rows, c.detail, now] for c in checks])
 
 
-def check_run(con: duckdb.DuckDBPyConnection, run_id: str) -> QualityReport:
-    """Run every suite and audit over ``run_id``; a failing run is quarantined as ``failed_quality``."""
+def check_run(con: duckdb.DuckDBPyConnection, run_id: str, max_failed_share: float = 0.1) -> QualityReport:
+    """Run every suite and audit over ``run_id``; a failing run is quarantined as ``failed_quality``.
+
+    It fails when any check fails, including when a model has no successful call or more than
+    ``max_failed_share`` of its calls failed (``[quality] max_failed_share``).
+    """
     checks: list[CheckResult] = []
     for table, expectations in SUITES.items():
         df = con.execute(f"SELECT * EXCLUDE ({_heavy(table)}) FROM {table} WHERE run_id = ?", [run_id]).df()
         checks += _gx_results(table, df, expectations)
-    checks += _audits(con, run_id)
+    checks += _audits(con, run_id, max_failed_share)
     _store(con, run_id, checks)
-    failures = [f"{c.name} ({c.detail})" if c.detail else c.name for c in checks if not c.passed]
-    report = QualityReport(run_id, not failures, failures, len(checks))
+    failures = [f"{c.name} ({c.detail})" if c.detail else c.name for c in checks if not c.passed and c.kind != "warn"]
+    warnings = [f"{c.name}: {c.failing_rows} call(s) charged at worst case" for c in checks if not c.passed and c.kind == "warn"]
+    models = query(con, f"audits/{MODEL_AUDIT}", run_id=run_id, max_failed_share=max_failed_share)
+    report = QualityReport(run_id, not failures, failures, len(checks), [model_line(r) for r in models], warnings)
     set_run_status(con, run_id, "ok" if report.passed else "failed_quality", None if report.passed else report.summary())
     return report
 
@@ -138,7 +168,7 @@ def results(con: duckdb.DuckDBPyConnection, run_id: str) -> list[dict[str, Any]]
                      "WHERE run_id = ? ORDER BY passed, kind, check_name", [run_id])
 
 
-def check(db_path: Path, run_id: str) -> QualityReport:
-    """Open the store and gate one run."""
-    with opened(db_path) as con:
-        return check_run(con, run_id)
+def check(db_path: Path, run_id: str, max_failed_share: float = 0.1, wait_s: float = 0.0) -> QualityReport:
+    """Open the store (waiting up to ``wait_s`` for another writer) and gate one run."""
+    with opened(db_path, wait_s=wait_s) as con:
+        return check_run(con, run_id, max_failed_share)
