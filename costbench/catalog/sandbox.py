@@ -42,6 +42,7 @@ from costbench.errors import CostbenchError
 
 INSTALL_HINT = "install bubblewrap (apt-get install bubblewrap, or `make test`, which runs scripts/ensure-system-packages)"
 DONE = "COSTBENCH-TESTS-DONE"
+SYSTEM_PATH = "/usr/sbin:/usr/bin:/sbin:/bin"
 OUTPUT_KEEP_CHARS = 4000
 """How much of the sandbox's output (its tail) a result keeps."""
 
@@ -147,7 +148,7 @@ def _probe(bwrap: str) -> str | None:
     with tempfile.TemporaryDirectory(prefix="costbench-probe-") as tmp:
         cmd = [*_bwrap_args(bwrap, Path(tmp), Limits()), "--", _interpreter()[0], "-I", "-S", "-c", "pass"]
         try:
-            done = subprocess.run(cmd, capture_output=True, timeout=30, stdin=subprocess.DEVNULL)
+            done = subprocess.run(cmd, capture_output=True, timeout=30, stdin=subprocess.DEVNULL, env={"PATH": SYSTEM_PATH})
         except (OSError, subprocess.TimeoutExpired) as exc:
             return str(exc)
     if done.returncode == 0:
@@ -192,8 +193,9 @@ def run_tests(code: str, tests: str, limits: Limits = Limits()) -> SandboxResult
 
 def _supervise(cmd: list[str], out: object, nonce: str, timeout_s: float, tree: TreeLimits) -> tuple[int | None, bool]:
     """Start the sandbox, hand it the nonce, wait; on timeout kill its whole tree. (returncode, timed out)."""
+    # bwrap's own environment shows as /proc/1/environ inside the sandbox: it gets nothing of ours
     proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=out, stderr=subprocess.STDOUT,  # type: ignore[arg-type]
-                            start_new_session=True, close_fds=True)
+                            start_new_session=True, close_fds=True, env={"PATH": SYSTEM_PATH})
     try:
         assert proc.stdin is not None
         proc.stdin.write(nonce.encode() + b"\n")
