@@ -39,7 +39,12 @@ def _check_lock(directory: Path, catalog: Catalog) -> None:
     path = directory / LOCK_FILE
     if not path.exists():
         raise CatalogError(f"{path}: missing; create it with `costbench catalog lock`")
-    lock = json.loads(path.read_text())
+    try:
+        lock = json.loads(path.read_text())
+    except ValueError as exc:
+        raise CatalogError(f"{path}: not valid JSON ({exc}); recreate it with `costbench catalog lock`") from None
+    if not isinstance(lock, dict) or not all(isinstance(e, dict) and {"version", "sha256"} <= set(e) for e in lock.values()):
+        raise CatalogError(f"{path}: each task needs {{version, sha256}}; recreate it with `costbench catalog lock`")
     for task in catalog:
         entry = lock.get(task.id)
         file = directory / f"{task.id}.yaml"

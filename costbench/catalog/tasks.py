@@ -135,7 +135,10 @@ class Catalog:
         return self._by_key.get(case_key(messages))
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
+_SafeLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's parser: ~10x faster on the catalog
+
+
+class _UniqueKeyLoader(_SafeLoader):  # type: ignore[misc]
     """A safe YAML loader that refuses a key given twice in one mapping (PyYAML keeps the last silently)."""
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
