@@ -181,10 +181,19 @@ def unit_tests(timeout_s: float = 5.0) -> GradeFn:
             return Grade(0.0, False, f"timed out after {timeout_s} s")
         if result.passed:
             return Grade(1.0, True, "tests pass")
-        tail = result.output.strip().splitlines()[-1:] or [f"no proof the tests ran (exit code {result.returncode})"]
-        return Grade(0.0, False, f"tests fail: {tail[0]}")
+        return Grade(0.0, False, _failure(result.returncode, result.output))
 
     return grade
+
+
+def _failure(returncode: int | None, output: str) -> str:
+    """Why sandboxed tests failed, from the exit status and the output's last line."""
+    if returncode == 0:  # exit 0 without the nonce: the tests never ran to their end
+        return "tests fail: no proof the tests ran (the code exited with status 0 before its tests finished)"
+    if returncode in (128 + 25, -25):  # SIGXFSZ: past the file size limit, the captured output included
+        return "tests fail: output or a file passed the sandbox's file size limit"
+    tail = output.strip().splitlines()[-1:] or [f"no proof the tests ran (exit code {returncode})"]
+    return f"tests fail: {tail[0]}"
 
 
 def chrf(hypothesis: str, reference: str, n: int = 6, beta: float = 2.0) -> float:

@@ -124,22 +124,34 @@ def _interpreter() -> tuple[str, str]:
 
 def _bwrap_args(bwrap: str, sandbox_dir: Path, limits: Limits) -> list[str]:
     _, prefix = _interpreter()
-    args = [bwrap, "--unshare-all", "--die-with-parent", "--new-session",
-            "--ro-bind", "/usr", "/usr", "--symlink", "usr/lib", "/lib", "--symlink", "usr/lib64", "/lib64",
-            "--symlink", "usr/bin", "/bin", "--proc", "/proc", "--dev", "/dev",
-            "--size", str(limits.file_mb * 4 * 2**20), "--tmpfs", "/tmp",
+    # a pyenv/venv interpreter outside /usr gets its own read-only prefix, nothing else of its parent folder
+    interpreter = [] if prefix.startswith("/usr/") else ["--ro-bind", prefix, prefix]
+    return [bwrap, "--unshare-all", "--die-with-parent", "--new-session", "--ro-bind", "/usr", "/usr", *interpreter,
+            "--symlink", "usr/lib", "/lib", "--symlink", "usr/lib64", "/lib64", "--symlink", "usr/bin", "/bin",
+            "--proc", "/proc", "--dev", "/dev", "--size", str(limits.file_mb * 4 * 2**20), "--tmpfs", "/tmp",
             "--ro-bind", str(sandbox_dir), "/sandbox", "--chdir", "/tmp",
             "--clearenv", "--setenv", "PATH", "/usr/bin:/bin", "--setenv", "HOME", "/tmp"]
-    if not prefix.startswith("/usr/"):
-        args[7:7] = ["--ro-bind", prefix, prefix]  # a pyenv/venv interpreter outside /usr: only its prefix
-    return args
 
 
 def _prlimit_args(limits: Limits) -> list[str]:
     cpu = int(limits.timeout_s) + 1
     memory = limits.memory_mb * 2**20
-    return ["prlimit", f"--cpu={cpu}:{cpu}", f"--as={memory}:{memory}", f"--fsize={limits.file_mb * 2**20}",
-            f"--nofile={limits.open_files}", f"--nproc={limits.processes}", "--core=0", "--"]
+    args = ["prlimit", f"--cpu={cpu}:{cpu}", f"--as={memory}:{memory}", f"--fsize={limits.file_mb * 2**20}",
+            f"--nofile={limits.open_files}", "--core=0"]
+    if os.geteuid() != 0:  # RLIMIT_NPROC counts every process of the user (root is exempt): add to what runs
+        args.append(f"--nproc={_own_processes() + limits.processes}")
+    return [*args, "--"]
+
+
+def _own_processes() -> int:
+    """How many processes this user runs now."""
+    uid, count = os.geteuid(), 0
+    for entry in Path("/proc").iterdir():
+        try:
+            count += entry.name.isdigit() and entry.stat().st_uid == uid
+        except OSError:
+            continue
+    return count
 
 
 @functools.lru_cache(maxsize=4)
@@ -148,7 +160,8 @@ def _probe(bwrap: str) -> str | None:
     with tempfile.TemporaryDirectory(prefix="costbench-probe-") as tmp:
         cmd = [*_bwrap_args(bwrap, Path(tmp), Limits()), "--", _interpreter()[0], "-I", "-S", "-c", "pass"]
         try:
-            done = subprocess.run(cmd, capture_output=True, timeout=30, stdin=subprocess.DEVNULL, env={"PATH": SYSTEM_PATH})
+            done = subprocess.run(cmd, capture_output=True, timeout=30, stdin=subprocess.DEVNULL,
+                                  env={"PATH": SYSTEM_PATH})
         except (OSError, subprocess.TimeoutExpired) as exc:
             return str(exc)
     if done.returncode == 0:
@@ -184,7 +197,7 @@ def run_tests(code: str, tests: str, limits: Limits = Limits()) -> SandboxResult
             cmd = [*tree.join_command(), *_prlimit_args(limits), *_bwrap_args(bwrap, box, limits), "--",
                    _interpreter()[0], "-I", "-S", "-B", "/sandbox/harness.py", DONE]
             returncode, timed_out = _supervise(cmd, out, nonce, limits.timeout_s, tree)
-        text = _read_tail(out_path, limits)
+        text = _read_tail(out_path)
     proof = f"{DONE} {nonce}"
     passed = not timed_out and returncode == 0 and proof in text.splitlines()
     kept = "\n".join(line for line in text.splitlines() if not line.startswith(DONE))
@@ -224,13 +237,8 @@ def _kill(proc: subprocess.Popen[bytes], tree: TreeLimits) -> None:
         pass
 
 
-def _read_tail(path: Path, limits: Limits) -> str:
+def _read_tail(path: Path) -> str:
     size = path.stat().st_size
     with open(path, "rb") as f:
         f.seek(max(0, size - 4 * OUTPUT_KEEP_CHARS))
         return f.read().decode("utf-8", errors="replace")
-
-
-def run_python(code: str, timeout_s: float = 5.0, memory_mb: int = 512) -> SandboxResult:
-    """Run ``code`` alone (no tests) in the sandbox; passed = it ran to its end."""
-    return run_tests(code, "", Limits(timeout_s=timeout_s, memory_mb=memory_mb))
