@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from costbench.catalog.graders import Grade, check_runnable, get_grader, grade
+from costbench.catalog.graders import Grade, check_runnable, grade
 from costbench.catalog.sandbox import SandboxUnavailable, run_tests
 from costbench.catalog.tasks import Case, GraderSpec
 from costbench.cli import main
@@ -298,9 +298,9 @@ def test_without_bubblewrap_code_graders_refuse(monkeypatch: pytest.MonkeyPatch,
     monkeypatch.setenv("PATH", str(tmp_path))  # no bwrap on PATH
     assert shutil.which("bwrap") is None
     with pytest.raises(SandboxUnavailable, match=r"apt-get install bubblewrap"):
-        get_grader(GraderSpec(name="unit_tests"))
-    with pytest.raises(SandboxUnavailable):
         check_runnable([GraderSpec(name="exact"), GraderSpec(name="unit_tests")])
+    with pytest.raises(SandboxUnavailable, match=r"apt-get install bubblewrap"):
+        grade(GraderSpec(name="unit_tests", args={"timeout_s": 3.0}), "```python\nx = 1\n```", Case(id="c", target=""))
     check_runnable([GraderSpec(name="exact")])  # graders that run no code are unaffected
 
 

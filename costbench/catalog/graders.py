@@ -6,6 +6,7 @@ Each factory takes the YAML ``grader.args`` and returns ``grade(output, case) ->
 from __future__ import annotations
 
 import asyncio
+import functools
 import inspect
 import json
 import os
@@ -276,7 +277,7 @@ OFF_LOOP_LIMIT_S = 30.0
 """Time limit of a CPU-bound grader run in a worker thread (the sandbox has its own, per grader)."""
 REASON_CHARS = 200
 """Grade reasons are untrusted text: redacted, then cut to this many characters."""
-_KEY_NAME = re.compile(r"KEY|TOKEN|SECRET|PASSWORD", re.I)
+_KEY_WORDS = ("KEY", "TOKEN", "SECRET", "PASSWORD")
 
 
 def check_spec(spec: GraderSpec) -> tuple[list[str | int], str] | None:
@@ -325,32 +326,60 @@ def _check_value(grader: str, arg: str, value: Any, args: dict[str, Any]) -> str
     return None
 
 
+_BY_SPEC: dict[int, tuple[GraderSpec, GradeFn]] = {}
+"""Built graders by spec object: a run grades thousands of outputs with the few specs of its catalog."""
+
+
 def get_grader(spec: GraderSpec) -> GradeFn:
     """Build the grader named in a task's spec; unknown names and bad arguments get one clear line."""
+    found = _BY_SPEC.get(id(spec))
+    if found is not None and found[0] is spec:
+        return found[1]
+    fn = _build(spec.name, json.dumps(spec.args, sort_keys=True, default=str))
+    if len(_BY_SPEC) > 4096:
+        _BY_SPEC.clear()
+    _BY_SPEC[id(spec)] = (spec, fn)
+    return fn
+
+
+@functools.lru_cache(maxsize=512)
+def _build(name: str, args_json: str) -> GradeFn:
+    """Graders are pure: one per (name, args), checked once (the check costs ~1 ms, a run grades thousands)."""
+    spec = GraderSpec(name=name, args=json.loads(args_json))
     problem = check_spec(spec)
     if problem is not None:
         raise CatalogError(f"field {'.'.join(map(str, problem[0]))!r}: {problem[1]}")
     return REGISTRY[spec.name](**spec.args)
 
 
-def sanitize(text: str, keys: Iterable[str] = ()) -> str:
-    """Untrusted text (a reason, sandbox output) with every configured key redacted, cut to :data:`REASON_CHARS`."""
-    env_keys = known_keys(name for name in os.environ if _KEY_NAME.search(name))
-    clean = redact(text, [*keys, *env_keys]) or ""
+def _env_keys() -> list[str]:
+    """Values of every environment variable named like a secret (when no configured list is given)."""
+    names = [n for n in os.environ if any(word in n.upper() for word in _KEY_WORDS)]
+    return known_keys(names)
+
+
+def sanitize(text: str, keys: Iterable[str] | None = None) -> str:
+    """Untrusted text with every key redacted, cut to :data:`REASON_CHARS`.
+
+    Args:
+        keys: the configured keys (a run passes its providers'); None scans the environment for them.
+    """
+    clean = redact(text, _env_keys() if keys is None else keys) or ""
     return clean if len(clean) <= REASON_CHARS else clean[:REASON_CHARS - 1] + "…"
 
 
-def grade(spec: GraderSpec, output: str, case: Case, keys: Iterable[str] = ()) -> Grade:
+def grade(spec: GraderSpec, output: str, case: Case, keys: Iterable[str] | None = None) -> Grade:
     """Grade one output with the task's grader; the reason is redacted and truncated."""
     result = get_grader(spec)(output, case)
     return Grade(result.score, result.passed, sanitize(result.reason, keys))
 
 
-async def grade_async(spec: GraderSpec, output: str, case: Case, keys: Iterable[str] = ()) -> Grade:
+async def grade_async(spec: GraderSpec, output: str, case: Case, keys: Iterable[str] | None = None) -> Grade:
     """:func:`grade` without blocking the event loop: CPU-bound and sandboxed graders run in a thread."""
+    keys = None if keys is None else tuple(keys)
     if spec.name in INLINE:
         return grade(spec, output, case, keys)
-    work = asyncio.to_thread(grade, spec, output, case, tuple(keys))
+    work = asyncio.to_thread(grade, spec, output, case, keys)
     if spec.name in SANDBOXED:
         return await work  # the sandbox kills its namespace at the grader's own timeout (+ 1 s at most)
     try:
@@ -361,8 +390,13 @@ async def grade_async(spec: GraderSpec, output: str, case: Case, keys: Iterable[
 
 def check_runnable(specs: Iterable[GraderSpec]) -> None:
     """Build every grader once before a run: a code-executing grader without a sandbox refuses here."""
-    for spec in {s.name: s for s in specs if s.name in SANDBOXED}.values():
+    from costbench.catalog.sandbox import require
+
+    specs = list(specs)
+    for spec in specs:
         get_grader(spec)
+    if any(spec.name in SANDBOXED for spec in specs):
+        require()
 
 
 def describe(spec: GraderSpec) -> dict[str, Any]:
