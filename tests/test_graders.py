@@ -128,3 +128,11 @@ def test_grading_runs_off_the_event_loop() -> None:
 
     grade = asyncio.run(main())
     assert grade.passed and ticks > 5
+
+
+def test_reasons_are_one_line_without_terminal_control_characters() -> None:
+    from costbench.catalog.graders import sanitize
+
+    assert sanitize("tests fail: \x1b[2J\x1b[31mred\nnext\x07", keys=()) == "tests fail: \\x1b[2J\\x1b[31mred next\\x07"
+    long = sanitize("x" * 1000, keys=())
+    assert len(long) == 200 and long.endswith("…")

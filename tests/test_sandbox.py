@@ -317,3 +317,15 @@ def test_planted_key_never_in_environment_of_the_sandbox(planted: None) -> None:
     result = run_tests("import os\nprint(sorted(os.environ.items()))", "")
     assert result.passed and "PLANTED" not in result.output and os.environ["OPENAI_API_KEY"] == PLANTED
     assert "'PATH', '/usr/bin:/bin'" in result.output
+
+
+def test_without_cgroups_the_sandbox_still_isolates(monkeypatch: pytest.MonkeyPatch, host_server: int) -> None:
+    """Some containers have no writable cgroups: rlimits only, said in the result, namespaces unchanged."""
+    from costbench.catalog import cgroups
+
+    monkeypatch.setattr(cgroups, "usable", lambda: False)
+    ok = run_tests("x = 1", "assert x == 1")
+    assert ok.passed and ok.limits == "no writable cgroup: per-process rlimits only"
+    _Recorder.hits.clear()
+    net = run_tests(NET_SOCKET.format(port=host_server), "assert breached")
+    assert not net.passed and _Recorder.hits == []

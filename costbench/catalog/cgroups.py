@@ -9,9 +9,11 @@ containers) the sandbox still runs, with per-process rlimits only, and :meth:`Tr
 
 from __future__ import annotations
 
+import functools
 import os
 import secrets
 import signal
+import subprocess
 import time
 from pathlib import Path
 from types import TracebackType
@@ -32,13 +34,15 @@ def _own_path(controller: str) -> str:
 class TreeLimits:
     """A context manager: creates the cgroups, says how to join them, kills and removes them on exit."""
 
-    def __init__(self, memory_mb: int, processes: int) -> None:
-        self.memory_mb, self.processes = memory_mb, processes
+    def __init__(self, memory_mb: int, processes: int, enabled: bool = True) -> None:
+        self.memory_mb, self.processes, self.enabled = memory_mb, processes, enabled
         self.dirs: list[Path] = []
         self.applied: list[str] = []
 
     def __enter__(self) -> TreeLimits:
         name = f"costbench-sandbox-{secrets.token_hex(6)}"
+        if not self.enabled:
+            return self
         if (ROOT / "pids" / "cgroup.procs").exists() or (ROOT / "memory" / "cgroup.procs").exists():
             self._v1(name)
         elif (ROOT / "cgroup.controllers").exists():
@@ -124,3 +128,15 @@ class TreeLimits:
         if not self.applied:
             return "no writable cgroup: per-process rlimits only"
         return "cgroup " + ", ".join(self.applied)
+
+
+@functools.lru_cache(maxsize=1)
+def usable() -> bool:
+    """True when this process can create cgroups and move a child into them (checked once)."""
+    with TreeLimits(64, 8) as tree:
+        if not tree.dirs:
+            return False
+        try:
+            return subprocess.run([*tree.join_command(), "true"], capture_output=True, timeout=10).returncode == 0
+        except (OSError, subprocess.TimeoutExpired):
+            return False

@@ -278,6 +278,8 @@ OFF_LOOP_LIMIT_S = 30.0
 REASON_CHARS = 200
 """Grade reasons are untrusted text: redacted, then cut to this many characters."""
 _KEY_WORDS = ("KEY", "TOKEN", "SECRET", "PASSWORD")
+_CONTROL = {c: f"\\x{c:02x}" for c in [*range(0x20), *range(0x7f, 0xa0)]} | {0x0a: " ", 0x09: " "}
+"""Terminal control characters (ANSI escapes from model output) are shown escaped; a reason is one line."""
 
 
 def check_spec(spec: GraderSpec) -> tuple[list[str | int], str] | None:
@@ -364,7 +366,7 @@ def sanitize(text: str, keys: Iterable[str] | None = None) -> str:
     Args:
         keys: the configured keys (a run passes its providers'); None scans the environment for them.
     """
-    clean = redact(text, _env_keys() if keys is None else keys) or ""
+    clean = (redact(text, _env_keys() if keys is None else keys) or "").translate(_CONTROL)
     return clean if len(clean) <= REASON_CHARS else clean[:REASON_CHARS - 1] + "…"
 
 

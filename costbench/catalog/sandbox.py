@@ -37,6 +37,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from costbench.catalog import cgroups
 from costbench.catalog.cgroups import TreeLimits
 from costbench.errors import CostbenchError
 
@@ -193,7 +194,7 @@ def run_tests(code: str, tests: str, limits: Limits = Limits()) -> SandboxResult
         for name, text in (("harness.py", _HARNESS), ("answer.py", code), ("tests.py", tests)):
             (box / name).write_text(text, encoding="utf-8")
         out_path = Path(tmp) / "output"
-        with TreeLimits(limits.memory_mb, limits.processes) as tree, open(out_path, "wb") as out:
+        with TreeLimits(limits.memory_mb, limits.processes, cgroups.usable()) as tree, open(out_path, "wb") as out:
             cmd = [*tree.join_command(), *_prlimit_args(limits), *_bwrap_args(bwrap, box, limits), "--",
                    _interpreter()[0], "-I", "-S", "-B", "/sandbox/harness.py", DONE]
             returncode, timed_out = _supervise(cmd, out, nonce, limits.timeout_s, tree)
