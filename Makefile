@@ -23,8 +23,8 @@ $(STAMP): requirements.lock pyproject.toml
 
 setup: $(STAMP) ## create .venv and install the pinned dependencies
 
-browser: ## install Debian's headless Chromium for the browser tests if it is missing
-	scripts/ensure-chromium
+browser: ## install Debian's Chromium (browser tests) and bubblewrap (code sandbox) if missing
+	scripts/ensure-system-packages chromium bubblewrap util-linux
 
 demo: setup ## replay 14 nights against the local emulator and render site/index.html
 	mkdir -p "$(PREFECT_HOME)"

@@ -85,3 +85,62 @@ def test_cli_catalog_commands(copy: Path) -> None:
     (copy / "capital_cities.yaml").write_text("id: [")
     bad = runner.invoke(main, ["catalog", "validate", "--catalog", str(copy)])
     assert bad.exit_code == 1 and "not valid YAML" in bad.output and "Traceback" not in bad.output
+
+
+CASES_BLOCK = """  - id: australia
+    inputs: {country: Australia}
+    target: Canberra
+  - id: canada
+    inputs: {country: Canada}
+    target: Ottawa
+  - id: switzerland
+    inputs: {country: Switzerland}
+    target: Bern
+"""
+GRADER = "grader: {name: normalized_exact}"
+
+
+@pytest.mark.parametrize(("old", "new", "field", "says", "on_line"), [
+    (GRADER, "grader: {name: normalised_exact}", "grader.name", "Did you mean: normalized_exact", "grader:"),
+    (GRADER, "grader: {name: similarity, args: {threshold: high}}", "grader.args.threshold", "must be float", "grader:"),
+    (GRADER, "grader: {name: similarity, args: {threshold: true}}", "grader.args.threshold", "got bool", "grader:"),
+    (GRADER, "grader: {name: similarity, args: {threshold: 7}}", "grader.args.threshold", "between 0 and 1", "grader:"),
+    (GRADER, "grader: {name: numeric, args: {tolerence: 1}}", "grader.args.tolerence", "Did you mean: tolerance",
+     "grader:"),
+    (GRADER, "grader:\n  name: regex\n  args:\n    pattern: '(Canberra'", "grader.args.pattern",
+     "regex does not compile", "pattern:"),
+    (GRADER, "grader: {name: regex, args: {pattern: Canberra, flags: iz}}", "grader.args.flags", "unknown regex flags",
+     "grader:"),
+    (GRADER, "grader: {name: json_fields, args: {schema: {type: objekt}}}", "grader.args.schema",
+     "not a valid JSON Schema", "grader:"),
+    (GRADER, "grader: {name: unit_tests, args: {timeout_s: [5]}}", "grader.args.timeout_s", "must be float", "grader:"),
+    ("  - id: canada", "  - id: australia", "cases.1.id", "duplicate case id 'australia'", "- id: australia"),
+    ("cases:\n" + CASES_BLOCK, "cases: []\n", "cases", "at least 1 item", "cases:"),
+    ("max_output_tokens: 16", "max_output_tokens: 0", "max_output_tokens", "greater than 0", "max_output_tokens"),
+    ("max_output_tokens: 16", "max_output_tokens: -5", "max_output_tokens", "greater than 0", "max_output_tokens"),
+    ("max_output_tokens: 16", "max_output_tokens: 16\nmax_output_tokens: 32", "max_output_tokens", "appears twice",
+     "max_output_tokens: 32"),
+    ("    target: Ottawa", "    target: Ottawa\n    target: Toronto", "target", "appears twice", "target: Toronto"),
+])
+def test_bad_catalog_input_is_one_clear_line(copy: Path, old: str, new: str, field: str, says: str,
+                                             on_line: str) -> None:
+    path = copy / "capital_cities.yaml"
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new))
+    with pytest.raises(CatalogError) as info:
+        load_catalog(copy)
+    message = str(info.value)
+    assert "\n" not in message and f"field '{field}'" in message and says in message, message
+    line = int(message.split(f"{path}:")[1].split(":")[0])
+    assert on_line in path.read_text().splitlines()[line - 1], message
+    out = CliRunner().invoke(main, ["catalog", "validate", "--catalog", str(copy)])
+    assert out.exit_code == 1 and out.output.count("\n") == 1 and "Traceback" not in out.output
+    assert out.output.startswith(f"Error: {path}:{line}: ")
+
+
+def test_validate_never_prints_a_traceback(copy: Path) -> None:
+    (copy / "catalog.lock.json").write_text("{not json")
+    out = CliRunner().invoke(main, ["catalog", "validate", "--catalog", str(copy)])
+    assert out.exit_code == 1 and out.output.count("\n") == 1 and "Traceback" not in out.output
+    assert "catalog.lock.json: not valid JSON" in out.output

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import time
+import asyncio
 
 import pytest
 
 from costbench.catalog.tasks import Case, GraderSpec
 from costbench.errors import CatalogError
-from costbench.catalog.graders import chrf, get_grader
+from costbench.catalog.graders import Grade, chrf, get_grader, grade_async
 
 
 def g(name: str, output: str, target: object, **args: object) -> tuple[bool, float, str]:
@@ -55,23 +55,84 @@ def test_unit_tests_pass_fail_and_reason() -> None:
     assert ok[0] and not bad[0] and "AssertionError" in bad[2]
 
 
-def test_sandbox_has_no_network() -> None:
-    code = "```python\nimport socket\ns = socket.socket()\ns.connect(('127.0.0.1', 9))\n```"
-    passed, _, reason = g("unit_tests", code, "")
-    assert not passed and "network access is disabled" in reason
-    via_urllib = "```python\nimport urllib.request\nurllib.request.urlopen('http://127.0.0.1:9/')\n```"
-    assert not g("unit_tests", via_urllib, "")[0]
-
-
-def test_endless_loop_is_killed_quickly() -> None:
-    start = time.monotonic()
+def test_endless_loop_fails_with_a_timeout_reason() -> None:
     passed, _, reason = g("unit_tests", "```python\nwhile True:\n    pass\n```", "", timeout_s=1)
-    assert not passed and "timed out" in reason
-    assert time.monotonic() - start < 5
+    assert not passed and reason == "timed out after 1 s"
 
 
 def test_unknown_grader_and_bad_args_are_clear() -> None:
     with pytest.raises(CatalogError, match="Did you mean: numeric"):
         get_grader(GraderSpec(name="numerik"))
-    with pytest.raises(CatalogError, match="bad args"):
+    with pytest.raises(CatalogError, match="field 'grader.args.tolerence': .*Did you mean: tolerance"):
         get_grader(GraderSpec(name="numeric", args={"tolerence": 1}))
+    with pytest.raises(CatalogError, match="field 'grader.args.pattern': regex does not compile"):
+        get_grader(GraderSpec(name="regex", args={"pattern": "a("}))
+
+
+def _chrf_quadratic(hypothesis: str, reference: str, n: int = 6, beta: float = 2.0) -> float:
+    """The previous implementation (list.count per n-gram), kept here as the reference for the Counter version."""
+    hyp, ref = "".join(hypothesis.split()), "".join(reference.split())
+    precisions, recalls = [], []
+    for k in range(1, n + 1):
+        h = [hyp[i:i + k] for i in range(len(hyp) - k + 1)]
+        r = [ref[i:i + k] for i in range(len(ref) - k + 1)]
+        if not h or not r:
+            continue
+        common = sum(min(h.count(x), r.count(x)) for x in set(h))
+        precisions.append(common / len(h))
+        recalls.append(common / len(r))
+    if not precisions:
+        return 0.0
+    p, r = sum(precisions) / len(precisions), sum(recalls) / len(recalls)
+    return 0.0 if p + r == 0 else (1 + beta**2) * p * r / (beta**2 * p + r)
+
+
+@pytest.mark.parametrize(("hyp", "ref"), [
+    ("the cat sat on the mat", "the cat sat on a mat"),
+    ("La réunion est déplacée à jeudi.", "La réunion a été déplacée à jeudi."),
+    ("会议改到星期四", "会议改到了星期四"),
+    ("aaaa aaaa", "aa"),
+    ("", "reference"),
+    ("x", "y"),
+    ("abcabcabcabc" * 5, "abcab" * 9),
+])
+def test_chrf_counter_equals_the_previous_implementation(hyp: str, ref: str) -> None:
+    assert chrf(hyp, ref) == pytest.approx(_chrf_quadratic(hyp, ref), abs=1e-12)
+
+
+def test_chrf_hand_computed() -> None:
+    # "ab" vs "ab": every n-gram order present (n=1,2) matches fully -> P = R = 1 -> F = 1.
+    assert chrf("a b", "ab") == 1.0
+    # "ab" vs "ac": unigrams 1/2 common, bigrams 0/1 -> P = R = (0.5 + 0) / 2 = 0.25 -> F = 0.25.
+    assert chrf("ab", "ac") == pytest.approx(0.25)
+
+
+def test_grading_runs_off_the_event_loop() -> None:
+    """While a sandboxed grade sleeps, the loop keeps turning (a blocked loop would tick zero times)."""
+    ticks = 0
+
+    async def ticker(done: asyncio.Event) -> None:
+        nonlocal ticks
+        while not done.is_set():
+            await asyncio.sleep(0.01)
+            ticks += 1
+
+    async def main() -> Grade:
+        done = asyncio.Event()
+        task = asyncio.create_task(ticker(done))
+        grade = await grade_async(GraderSpec(name="unit_tests"), "```python\nimport time\ntime.sleep(0.5)\n```",
+                                  Case(id="c", target="assert True"))
+        done.set()
+        await task
+        return grade
+
+    grade = asyncio.run(main())
+    assert grade.passed and ticks > 5
+
+
+def test_reasons_are_one_line_without_terminal_control_characters() -> None:
+    from costbench.catalog.graders import sanitize
+
+    assert sanitize("tests fail: \x1b[2J\x1b[31mred\nnext\x07", keys=()) == "tests fail: \\x1b[2J\\x1b[31mred next\\x07"
+    long = sanitize("x" * 1000, keys=())
+    assert len(long) == 200 and long.endswith("…")

@@ -7,12 +7,14 @@ records each task's version and the SHA-256 of its file.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from costbench.catalog.tasks import Catalog, Task, load_catalog
+from costbench.catalog.tasks import Case, Catalog, GraderSpec, Task, load_catalog
 from costbench.errors import CatalogError
 from costbench.catalog.graders import get_grader
 
@@ -37,7 +39,12 @@ def _check_lock(directory: Path, catalog: Catalog) -> None:
     path = directory / LOCK_FILE
     if not path.exists():
         raise CatalogError(f"{path}: missing; create it with `costbench catalog lock`")
-    lock = json.loads(path.read_text())
+    try:
+        lock = json.loads(path.read_text())
+    except ValueError as exc:
+        raise CatalogError(f"{path}: not valid JSON ({exc}); recreate it with `costbench catalog lock`") from None
+    if not isinstance(lock, dict) or not all(isinstance(e, dict) and {"version", "sha256"} <= set(e) for e in lock.values()):
+        raise CatalogError(f"{path}: each task needs {{version, sha256}}; recreate it with `costbench catalog lock`")
     for task in catalog:
         entry = lock.get(task.id)
         file = directory / f"{task.id}.yaml"
@@ -50,25 +57,43 @@ def _check_lock(directory: Path, catalog: Catalog) -> None:
 
 def _check_task(directory: Path, task: Task) -> None:
     file = directory / f"{task.id}.yaml"
-    grader = get_grader(task.grader)
     templates = [m.content for m in task.messages] + task.turns
     needed = {name for t in templates for name in re.findall(r"\{([a-z_][a-z0-9_]*)\}", t)}
     for case in task.cases:
         missing = needed - set(case.inputs)
         if missing:
             raise CatalogError(f"{file}: case {case.id!r}: field 'inputs' lacks {', '.join(sorted(missing))}")
-        if not grader(case.reference_text(), case).passed:
+    for case in task.cases:
+        if not _passes(task, case, case.reference_text()):
             raise CatalogError(f"{file}: case {case.id!r}: field 'reference' does not pass the {task.grader.name} grader")
-        if grader(WRONG, case).passed:
+        if _passes(task, case, WRONG):
             raise CatalogError(f"{file}: case {case.id!r}: a wrong answer passes the grader; tighten 'target' or 'grader'")
     for index in task.cache_breakpoints:
         if not 0 <= index < len(task.messages):
             raise CatalogError(f"{file}: field 'cache_breakpoints': {index} is not a message index")
 
 
+def _grade_all(catalog: Catalog) -> None:
+    """Grade every reference and the wrong answer at once: a sandboxed grade is ~0.3 s of mostly kernel set-up."""
+    jobs = [(t, c, out) for t in catalog for c in t.cases for out in (c.reference_text(), WRONG)]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(lambda job: _passes(*job), jobs))
+
+
+def _passes(task: Task, case: Case, output: str) -> bool:
+    return _grade_cached(task.grader.model_dump_json(), case.model_dump_json(), output)
+
+
+@functools.lru_cache(maxsize=4096)
+def _grade_cached(spec_json: str, case_json: str, output: str) -> bool:
+    """A grade is a pure function of (grader, case, output): validating twice runs no sandbox twice."""
+    return get_grader(GraderSpec.model_validate_json(spec_json))(output, Case.model_validate_json(case_json)).passed
+
+
 def validate_catalog(directory: Path) -> str:
     """Run every check; returns a one-line summary or raises :class:`CatalogError` naming file and field."""
     catalog = load_catalog(directory)
+    _grade_all(catalog)
     for task in catalog:
         _check_task(directory, task)
     _check_lock(directory, catalog)

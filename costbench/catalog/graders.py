@@ -5,16 +5,24 @@ Each factory takes the YAML ``grader.args`` and returns ``grade(output, case) ->
 
 from __future__ import annotations
 
+import asyncio
+import functools
+import inspect
 import json
+import os
 import re
 import unicodedata
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, get_type_hints
+
+from pydantic import TypeAdapter, ValidationError
 
 from costbench.catalog.tasks import Case, GraderSpec
 from costbench.errors import CatalogError, did_you_mean
+from costbench.secrets import known_keys, redact
 
 
 @dataclass(frozen=True)
@@ -152,39 +160,55 @@ def _norm_value(value: Any) -> Any:
 
 
 def unit_tests(timeout_s: float = 5.0) -> GradeFn:
-    """The python code block of the output passes the case's tests (``case.target``) in the sandbox.
+    """The python code block of the output passes the case's tests (``case.target``) in the kernel sandbox.
 
     Args:
         timeout_s: wall-clock limit; an endless loop fails with reason "timed out".
-    Edge cases: the last ```python block is used (else the whole output); no network; no shared state.
+    Edge cases: the last ```python block is used (else the whole output); no network, no environment,
+    no view of the host (see :mod:`costbench.catalog.sandbox`); an answer that exits before its tests end
+    fails; without bubblewrap the grader refuses (:class:`~costbench.catalog.sandbox.SandboxUnavailable`).
     """
+    from costbench.catalog.sandbox import Limits, require
+
+    require()  # refuse when the grader is built, before any paid call, never run unsandboxed
 
     def grade(output: str, case: Case) -> Grade:
-        from costbench.catalog.sandbox import run_python
+        from costbench.catalog.sandbox import run_tests
 
         blocks = re.findall(r"```(?:python|py)?\s*\n(.*?)```", output, re.S)
         code = blocks[-1] if blocks else output
-        result = run_python(code + "\n\n" + str(case.target), timeout_s=timeout_s)
+        result = run_tests(code, str(case.target or ""), Limits(timeout_s=timeout_s))
         if result.timed_out:
             return Grade(0.0, False, f"timed out after {timeout_s} s")
-        tail = result.output.strip().splitlines()[-1:] or [""]
-        return Grade(float(result.passed), result.passed, "tests pass" if result.passed else f"tests fail: {tail[0]}"[:200])
+        if result.passed:
+            return Grade(1.0, True, "tests pass")
+        return Grade(0.0, False, _failure(result.returncode, result.output))
 
     return grade
 
 
+def _failure(returncode: int | None, output: str) -> str:
+    """Why sandboxed tests failed, from the exit status and the output's last line."""
+    if returncode == 0:  # exit 0 without the nonce: the tests never ran to their end
+        return "tests fail: no proof the tests ran (the code exited with status 0 before its tests finished)"
+    if returncode in (128 + 25, -25):  # SIGXFSZ: past the file size limit, the captured output included
+        return "tests fail: output or a file passed the sandbox's file size limit"
+    tail = output.strip().splitlines()[-1:] or [f"no proof the tests ran (exit code {returncode})"]
+    return f"tests fail: {tail[0]}"
+
+
 def chrf(hypothesis: str, reference: str, n: int = 6, beta: float = 2.0) -> float:
-    """Character n-gram F-score (chrF, Popović 2015) in [0, 1], whitespace ignored."""
+    """Character n-gram F-score (chrF, Popović 2015) in [0, 1], whitespace ignored; linear in the text length."""
     hyp, ref = "".join(hypothesis.split()), "".join(reference.split())
     precisions, recalls = [], []
     for k in range(1, n + 1):
-        h = [hyp[i:i + k] for i in range(len(hyp) - k + 1)]
-        r = [ref[i:i + k] for i in range(len(ref) - k + 1)]
+        h = Counter(hyp[i:i + k] for i in range(len(hyp) - k + 1))
+        r = Counter(ref[i:i + k] for i in range(len(ref) - k + 1))
         if not h or not r:
             continue
-        common = sum(min(h.count(g), r.count(g)) for g in set(h))
-        precisions.append(common / len(h))
-        recalls.append(common / len(r))
+        common = sum((h & r).values())
+        precisions.append(common / h.total())
+        recalls.append(common / r.total())
     if not precisions:
         return 0.0
     p, r = sum(precisions) / len(precisions), sum(recalls) / len(recalls)
@@ -245,21 +269,136 @@ REGISTRY: dict[str, Callable[..., GradeFn]] = {
 }
 
 
+SANDBOXED = frozenset({"unit_tests"})
+"""Graders that execute model output: only ever in the kernel sandbox, off the event loop."""
+INLINE = frozenset({"exact", "normalized_exact", "numeric", "contains_all"})
+"""Graders cheap enough to run on the event loop (linear, no code, no regex from data)."""
+OFF_LOOP_LIMIT_S = 30.0
+"""Time limit of a CPU-bound grader run in a worker thread (the sandbox has its own, per grader)."""
+REASON_CHARS = 200
+"""Grade reasons are untrusted text: redacted, then cut to this many characters."""
+_KEY_WORDS = ("KEY", "TOKEN", "SECRET", "PASSWORD")
+_CONTROL = {c: f"\\x{c:02x}" for c in [*range(0x20), *range(0x7f, 0xa0)]} | {0x0a: " ", 0x09: " "}
+"""Terminal control characters (ANSI escapes from model output) are shown escaped; a reason is one line."""
+
+
+def check_spec(spec: GraderSpec) -> tuple[list[str | int], str] | None:
+    """The first problem of a grader spec as (YAML location, message), or None; builds nothing."""
+    factory = REGISTRY.get(spec.name)
+    if factory is None:
+        return ["grader", "name"], f"unknown grader {spec.name!r}.{did_you_mean(spec.name, REGISTRY)}"
+    params, hints = inspect.signature(factory).parameters, get_type_hints(factory)
+    for arg, value in spec.args.items():
+        where: list[str | int] = ["grader", "args", arg]
+        if arg not in params:
+            return where, f"grader {spec.name!r} has no argument {arg!r}.{did_you_mean(arg, params)}"
+        try:
+            TypeAdapter(hints[arg]).validate_python(value, strict=True)
+        except ValidationError:
+            return where, f"must be {_type_name(hints[arg])}, got {type(value).__name__} {value!r}"
+        problem = _check_value(spec.name, arg, value, spec.args)
+        if problem:
+            return where, problem
+    return None
+
+
+def _type_name(hint: Any) -> str:
+    return getattr(hint, "__name__", None) or str(hint).replace("typing.", "")
+
+
+def _check_value(grader: str, arg: str, value: Any, args: dict[str, Any]) -> str | None:
+    if arg == "pattern":
+        try:
+            re.compile(value, sum(getattr(re, f.upper(), 0) for f in str(args.get("flags", ""))))
+        except re.error as exc:
+            return f"regex does not compile: {exc}"
+    if arg == "flags" and set(value) - set("imsx"):
+        return f"unknown regex flags {''.join(sorted(set(value) - set('imsx')))!r}; use letters of i, m, s, x"
+    if arg == "threshold" and not 0 <= value <= 1:
+        return f"must be between 0 and 1, got {value}"
+    if arg in ("timeout_s", "tolerance") and Decimal(str(value)) < 0:
+        return f"must not be negative, got {value}"
+    if arg == "schema" and value is not None:
+        import jsonschema
+
+        try:
+            jsonschema.validators.validator_for(value).check_schema(value)
+        except jsonschema.SchemaError as exc:
+            return f"not a valid JSON Schema: {exc.message}"
+    return None
+
+
+_BY_SPEC: dict[int, tuple[GraderSpec, GradeFn]] = {}
+"""Built graders by spec object: a run grades thousands of outputs with the few specs of its catalog."""
+
+
 def get_grader(spec: GraderSpec) -> GradeFn:
-    """Build the grader named in a task's spec; unknown names get a "did you mean"."""
-    try:
-        factory = REGISTRY[spec.name]
-    except KeyError:
-        raise CatalogError(f"Unknown grader {spec.name!r}.{did_you_mean(spec.name, REGISTRY)}") from None
-    try:
-        return factory(**spec.args)
-    except TypeError as exc:
-        raise CatalogError(f"grader {spec.name!r}: bad args {spec.args}: {exc}") from None
+    """Build the grader named in a task's spec; unknown names and bad arguments get one clear line."""
+    found = _BY_SPEC.get(id(spec))
+    if found is not None and found[0] is spec:
+        return found[1]
+    fn = _build(spec.name, json.dumps(spec.args, sort_keys=True, default=str))
+    if len(_BY_SPEC) > 4096:
+        _BY_SPEC.clear()
+    _BY_SPEC[id(spec)] = (spec, fn)
+    return fn
 
 
-def grade(spec: GraderSpec, output: str, case: Case) -> Grade:
-    """Grade one output with the task's grader."""
-    return get_grader(spec)(output, case)
+@functools.lru_cache(maxsize=512)
+def _build(name: str, args_json: str) -> GradeFn:
+    """Graders are pure: one per (name, args), checked once (the check costs ~1 ms, a run grades thousands)."""
+    spec = GraderSpec(name=name, args=json.loads(args_json))
+    problem = check_spec(spec)
+    if problem is not None:
+        raise CatalogError(f"field {'.'.join(map(str, problem[0]))!r}: {problem[1]}")
+    return REGISTRY[spec.name](**spec.args)
+
+
+def _env_keys() -> list[str]:
+    """Values of every environment variable named like a secret (when no configured list is given)."""
+    names = [n for n in os.environ if any(word in n.upper() for word in _KEY_WORDS)]
+    return known_keys(names)
+
+
+def sanitize(text: str, keys: Iterable[str] | None = None) -> str:
+    """Untrusted text with every key redacted, cut to :data:`REASON_CHARS`.
+
+    Args:
+        keys: the configured keys (a run passes its providers'); None scans the environment for them.
+    """
+    clean = (redact(text, _env_keys() if keys is None else keys) or "").translate(_CONTROL)
+    return clean if len(clean) <= REASON_CHARS else clean[:REASON_CHARS - 1] + "…"
+
+
+def grade(spec: GraderSpec, output: str, case: Case, keys: Iterable[str] | None = None) -> Grade:
+    """Grade one output with the task's grader; the reason is redacted and truncated."""
+    result = get_grader(spec)(output, case)
+    return Grade(result.score, result.passed, sanitize(result.reason, keys))
+
+
+async def grade_async(spec: GraderSpec, output: str, case: Case, keys: Iterable[str] | None = None) -> Grade:
+    """:func:`grade` without blocking the event loop: CPU-bound and sandboxed graders run in a thread."""
+    keys = None if keys is None else tuple(keys)
+    if spec.name in INLINE:
+        return grade(spec, output, case, keys)
+    work = asyncio.to_thread(grade, spec, output, case, keys)
+    if spec.name in SANDBOXED:
+        return await work  # the sandbox kills its namespace at the grader's own timeout (+ 1 s at most)
+    try:
+        return await asyncio.wait_for(work, OFF_LOOP_LIMIT_S)
+    except TimeoutError:
+        return Grade(0.0, False, f"grading took longer than {OFF_LOOP_LIMIT_S:g} s")
+
+
+def check_runnable(specs: Iterable[GraderSpec]) -> None:
+    """Build every grader once before a run: a code-executing grader without a sandbox refuses here."""
+    from costbench.catalog.sandbox import require
+
+    specs = list(specs)
+    for spec in specs:
+        get_grader(spec)
+    if any(spec.name in SANDBOXED for spec in specs):
+        require()
 
 
 def describe(spec: GraderSpec) -> dict[str, Any]:

@@ -1,9 +1,10 @@
-"""``costbench catalog list|show|validate|lock``: the task catalog."""
+"""``costbench catalog list|show|validate|lock|grade``: the task catalog."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -67,9 +68,51 @@ def validate(catalog_dir: str) -> None:
     Example: costbench catalog validate
     """
     from costbench.catalog.checks import validate_catalog
+    from costbench.errors import CatalogError, CostbenchError
 
-    report = validate_catalog(Path(catalog_dir))
+    try:
+        report = validate_catalog(Path(catalog_dir))
+    except CostbenchError:
+        raise
+    except Exception as exc:  # anything unforeseen is still one line, never a traceback
+        raise CatalogError(f"{catalog_dir}: {type(exc).__name__}: {' '.join(str(exc).split())}"[:500]) from None
     click.echo(report)
+
+
+class _UsageExit1(click.Command):
+    """A command whose usage errors exit with code 1, like every other error of the CLI."""
+
+    def make_context(self, *args: Any, **kwargs: Any) -> click.Context:
+        try:
+            return super().make_context(*args, **kwargs)
+        except click.UsageError as exc:
+            exc.exit_code = 1
+            raise
+
+
+@catalog_group.command("grade", cls=_UsageExit1)
+@click.argument("task_id")
+@click.argument("case_id")
+@click.option("--answer-file", required=True, type=click.Path(dir_okay=False, allow_dash=True),
+              help="The model's answer, as text ('-' reads stdin).")
+@catalog_option
+def grade_cmd(task_id: str, case_id: str, answer_file: str, catalog_dir: str) -> None:
+    """Grade one answer exactly as a run would; prints {"passed", "score", "reason"} and exits 0 whatever the grade.
+
+    Example: costbench catalog grade bug_fix_functions median --answer-file answer.md
+    """
+    from costbench.catalog.graders import grade
+    from costbench.catalog.tasks import load_catalog
+    from costbench.errors import CatalogError, did_you_mean
+
+    task = load_catalog(catalog_dir).get(task_id)
+    case = next((c for c in task.cases if c.id == case_id), None)
+    if case is None:
+        raise CatalogError(f"task {task_id!r} has no case {case_id!r}.{did_you_mean(case_id, [c.id for c in task.cases])}")
+    with click.open_file(answer_file, encoding="utf-8", errors="replace") as f:
+        answer = f.read()
+    result = grade(task.grader, answer, case)
+    click.echo(json.dumps({"passed": result.passed, "score": result.score, "reason": result.reason}, ensure_ascii=False))
 
 
 @catalog_group.command("lock")

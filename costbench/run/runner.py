@@ -23,7 +23,7 @@ from costbench.run.calls import CallContext, ProviderClient, needs_emulator, ope
 from costbench.catalog.tasks import Catalog, load_catalog
 from costbench.config import Config, ModelRef
 from costbench.errors import BudgetExceeded, ConfigError
-from costbench.catalog.graders import Grade, grade as grade_output
+from costbench.catalog.graders import Grade, check_runnable, grade_async
 from costbench.run.estimate import estimate
 from costbench.run.locks import run_lock
 from costbench.run.plan import Attempt, Part, RunResult, call_id, plan
@@ -33,8 +33,6 @@ from costbench.run.transport import run as run_loop
 
 log = logging.getLogger("costbench.run")
 
-SLOW_GRADERS = frozenset({"unit_tests"})
-"""Graders that run code in a subprocess; they are run off the event loop."""
 _GRADE_CACHE: dict[tuple[str, str, str], Grade] = {}
 """Grades already computed in this process, by (task@version, case, output): grading is deterministic."""
 
@@ -134,11 +132,8 @@ class Runner:
         output = record["output_text"] or ""
         key = (att.task.key, att.case.id, output)
         g = self._grades.get(key)  # a grade is a pure function of (task version, case, output)
-        if g is None:
-            if name in SLOW_GRADERS:  # runs code in a subprocess: keep the event loop free meanwhile
-                g = await asyncio.to_thread(grade_output, att.task.grader, output, att.case)
-            else:
-                g = grade_output(att.task.grader, output, att.case)
+        if g is None:  # off the event loop where CPU-bound or sandboxed, time-limited, reason redacted
+            g = await grade_async(att.task.grader, output, att.case, self.clients[att.model.provider].keys)
             self._grades[key] = g
         return {"grader": name, "score": g.score, "passed": g.passed, "reason": g.reason[:200]}
 
@@ -160,6 +155,7 @@ async def run_catalog_async(cfg: Config, budget: Budget, *, run_at: datetime | N
     if needs_emulator(cfg, sorted({a.model.provider for a in attempts})) and not emulator_url:
         raise ConfigError(f"{cfg.source}: an emulated provider needs a running emulator: use `costbench run`, "
                           f"which starts one, or set [emulator] url")
+    check_runnable(a.task.grader for a in attempts)  # no sandbox: refuse before any paid call
     ctx = CallContext(run_id=run_id, run_at=run_at, started=time.monotonic(), budget=budget,
                       shard=shard, emulated_clock=emulated_clock, cfg=cfg)
     from costbench.prices.pricing import Pricer  # imported late: the price book is only needed for a real run
