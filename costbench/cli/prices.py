@@ -58,6 +58,33 @@ def show(name: str, at: str | None, as_json: bool) -> None:
                    f"{'  +' + str(len(e.windows)) + ' window(s)' if e.windows else ''}  [{e.source}]")
 
 
+def _book(config_path: str | None) -> Any:
+    """The price book with the user books of ``--config`` (the packaged one alone without it)."""
+    from costbench.prices.pricing import Pricer
+
+    if config_path is None:
+        return Pricer.load().book
+    from costbench.config import load_config
+
+    return Pricer.load(load_config(config_path)).book
+
+
+@prices_group.command("list")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Add this config's [prices] paths.")
+def list_cmd(config_path: str | None) -> None:
+    """List every priced model: its current entry, currency, confidence and where it comes from.
+
+    Example: costbench prices list --config costbench.toml
+    """
+    book = _book(config_path)
+    for (provider, model), history in sorted(book.entries_by_model.items()):
+        e = history[-1]
+        flags = "".join(f"  [{f}]" for f in ("unverified" if e.confidence == "unverified" else "",
+                                               "undated" if e.undated else "") if f)
+        click.echo(f"{provider}/{model}  {len(history)} entr{'y' if len(history) == 1 else 'ies'}, current {e.entry_id}  "
+                   f"{e.currency}{flags}  [{e.source}]")
+
+
 @prices_group.command("check")
 def check() -> None:
     """Validate every price file, the FX table's coverage and the committed JSON Schema.
@@ -94,18 +121,21 @@ def schema() -> None:
 @prices_group.command("import")
 @click.option("--config", "config_path", default="costbench.toml", show_default=True, type=click.Path(dir_okay=False))
 @click.option("--provider", "providers", multiple=True, help="Only these providers (default: all configured).")
-@click.option("--out", type=click.Path(file_okay=False), help="Folder (default: costbench/prices/imported).")
+@click.option("--out", type=click.Path(file_okay=False), help="Folder (default: [prices] imported, var/prices/imported).")
 def import_cmd(config_path: str, providers: tuple[str, ...], out: str | None) -> None:
     """Write dated entries from the genai-prices package for the configured models (offline snapshot).
 
-    Example: costbench prices import --provider anthropic
+    Example: costbench prices import --provider anthropic --out my-prices/
     """
     from costbench.config import load_config
     from costbench.prices.book import PRICES_DIR
     from costbench.prices.importer import dump, import_provider
 
     cfg = load_config(config_path)
-    folder = Path(out) if out else PRICES_DIR / "imported"
+    folder = Path(out) if out else cfg.prices.imported
+    if folder.resolve().is_relative_to(PRICES_DIR):
+        raise ConfigError(f"--out {folder}: never write into the installed package; choose a folder of your own "
+                          f"and list it in [prices] paths of {config_path}")
     folder.mkdir(parents=True, exist_ok=True)
     for provider in providers or sorted(cfg.providers):
         models = [m.model for m in cfg.models if m.provider == provider]

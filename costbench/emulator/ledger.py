@@ -60,6 +60,8 @@ class BillingPrice(_Strict):
     """One dated price of one persona."""
 
     from_: datetime = Field(alias="from")
+    currency: str | None = None
+    """Overrides the provider's invoice currency from this price on (DeepSeek V4 is billed in USD)."""
     per_mtok: PerMtok
     windows: list[TimeWindow] = []
     lag_hours: float | None = Field(None, ge=0)
@@ -106,7 +108,7 @@ class Biller:
         amount = sum((n * _rate(rates, name) for name, n in tokens.items()), Decimal(0)) / MTOK
         if rules.quantum is not None:
             amount = amount.quantize(rules.quantum, rounding=ROUND_HALF_EVEN)
-        return Invoice(amount, rules.currency, price.from_.isoformat())
+        return Invoice(amount, price.currency or rules.currency, price.from_.isoformat())
 
 
 
