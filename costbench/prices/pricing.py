@@ -129,12 +129,40 @@ def _entry_rows(pricer: Pricer) -> list[list[Any]]:
     return rows_out
 
 
+def _detail_rows(pricer: Pricer) -> list[list[Any]]:
+    out = []
+    for history in pricer.book.entries_by_model.values():
+        for prev, e in zip([None, *history], history, strict=False):
+            conv = None if prev is None else pricer.fx.rate(prev.currency, e.effective_from) / pricer.fx.rate(e.currency, e.effective_from)
+            out.append([pricer.version, e.entry_id, e.confidence, e.evidence, e.undated, e.rates.cache_read is not None,
+                        e.rates.cache_write_5m is not None, e.rates.cache_write_1h is not None,
+                        None if conv is None else conv.quantize(Decimal("1e-12"))])
+    return out
+
+
+def _window_rows(pricer: Pricer) -> list[list[Any]]:
+    return [[pricer.version, e.entry_id, w.name, w.start_utc, w.end_utc, *w.rates.per_field().values()]
+            for e in pricer.book.all_entries() for w in e.windows]
+
+
+def _fx_rows(pricer: Pricer) -> list[list[Any]]:
+    return [[pricer.version, r.currency, r.since, r.usd, r.basis or None, r.source]
+            for rates in pricer.fx.rates.values() for r in rates]
+
+
+def _insert(con: duckdb.DuckDBPyConnection, table: str, values: list[list[Any]]) -> None:
+    if values:
+        con.executemany(f"INSERT INTO {table} VALUES ({', '.join('?' * len(values[0]))})", values)
+
+
 def sync_price_entries(con: duckdb.DuckDBPyConnection, pricer: Pricer) -> None:
-    """Store this price-book version's entries (once per version), so analytics can trace every figure."""
+    """Store this price-book version's entries, their details and windows, and its FX rates (once per
+    version), so analytics can trace every figure."""
     if rows(con, "SELECT 1 AS x FROM price_entries WHERE pricebook_version = ? LIMIT 1", [pricer.version]):
         return
-    values = _entry_rows(pricer)
-    con.executemany(f"INSERT INTO price_entries VALUES ({', '.join('?' * len(values[0]))})", values)
+    for table, values in (("price_entries", _entry_rows(pricer)), ("price_entry_details", _detail_rows(pricer)),
+                          ("price_windows", _window_rows(pricer)), ("fx_rates", _fx_rows(pricer))):
+        _insert(con, table, values)
 
 
 _COST_TYPES = ["VARCHAR"] * 5 + ["DECIMAL(38, 12)"] * 9 + ["VARCHAR", "VARCHAR", "DECIMAL(38, 12)", "BOOLEAN",
