@@ -96,3 +96,22 @@ def test_time_of_day_windows_are_events_with_their_discount(con) -> None:
     end = events[("window end", E2, "off-peak")]  # the 2025-09-05 entry drops it: back from 1 / 4 to 4 / 12
     assert (end["advertised_input_change_pct"], end["advertised_output_change_pct"]) == (300.0, 200.0)
     assert end["price_effect_usd"] is None
+
+
+def test_site_shows_reconciliation_fx_rates_window_events_and_unverified_marks(con, tmp_path) -> None:
+    from costbench.report.site import render_site
+
+    con.execute("INSERT INTO fx_rates VALUES ('pb1', 'CNY', DATE '2025-08-01', 0.1395, '2025-07 average', "
+                "'https://www.federalreserve.gov/releases/h10/hist/dat00_ch.htm (H.10)')")
+    con.execute("UPDATE costs SET reconciliation_delta_usd = -0.862 WHERE call_id = 'a1'")
+    render_site(con, tmp_path)
+    quality = (tmp_path / "quality.html").read_text()
+    # deepseek/y: 2 calls with a provider figure, 1 flagged; reported 1.37 + 2.232 vs computed 2 × 2.232
+    assert "deepseek/y" in quality and "1 (50.0 %)" in quality and "$3.602000" in quality and "$4.464000" in quality
+    assert "2025-07 average" in quality and "32.000000000000 CNY" in quality    # native next to USD
+    changes = (tmp_path / "changes" / "index.html").read_text()
+    assert "(window start off-peak)" in changes and "(window end off-peak)" in changes and "†" in changes
+    page = next((tmp_path / "changes").glob("*window-end-off-peak*.html")).read_text()
+    assert "16:30–00:30 UTC" in page and "+300.0 %" in page
+    change = next(p for p in (tmp_path / "changes").glob("*.html") if "window" not in p.name and "09-05" in p.name)
+    assert "FX effect" in change.read_text() and "$0.040000" in change.read_text()
