@@ -32,32 +32,6 @@ def prices_group() -> None:
     """The price book (costbench/prices/*.yml)."""
 
 
-@prices_group.command("show")
-@click.argument("name", metavar="PROVIDER/MODEL")
-@click.option("--at", "at", metavar="ISO_TIME", help="Only the entry in force at this time.")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-def show(name: str, at: str | None, as_json: bool) -> None:
-    """Show a model's price history (or the entry in force at a time).
-
-    Example: costbench prices show deepseek/deepseek-chat --at 2025-09-30T00:00:00Z
-    """
-    from costbench.prices.book import load_pricebook
-
-    book = load_pricebook()
-    provider, model = _split(name)
-    when = parse_when(at)
-    entries = [book.price_for(provider, model, when)] if when else book.entries(provider, model)
-    if as_json:
-        click.echo(json.dumps([_entry_json(e) for e in entries], indent=2))
-        return
-    for e in entries:
-        r = e.rates.per_field()
-        click.echo(f"{e.entry_id}  {e.currency}/Mtok  in {r['input_uncached']}  cache read {r['cache_read']}  "
-                   f"write 5m {r['cache_write_5m']}  write 1h {r['cache_write_1h']}  out {r['output']}"
-                   f"{'  +' + str(len(e.tiers)) + ' tier(s)' if e.tiers else ''}"
-                   f"{'  +' + str(len(e.windows)) + ' window(s)' if e.windows else ''}  [{e.source}]")
-
-
 def _book(config_path: str | None) -> Any:
     """The price book with the user books of ``--config`` (the packaged one alone without it)."""
     from costbench.prices.pricing import Pricer
@@ -67,6 +41,32 @@ def _book(config_path: str | None) -> Any:
     from costbench.config import load_config
 
     return Pricer.load(load_config(config_path)).book
+
+
+@prices_group.command("show")
+@click.argument("name", metavar="PROVIDER/MODEL")
+@click.option("--at", "at", metavar="ISO_TIME", help="Only the entry in force at this time.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Add this config's [prices] paths.")
+def show(name: str, at: str | None, as_json: bool, config_path: str | None) -> None:
+    """Show a model's price history (or the entry in force at a time).
+
+    Example: costbench prices show deepseek/deepseek-chat --at 2025-09-30T00:00:00Z
+    """
+    book = _book(config_path)
+    provider, model = _split(name)
+    when = parse_when(at)
+    entries = [book.price_for(provider, model, when)] if when else book.entries(provider, model)
+    if as_json:
+        click.echo(json.dumps([_entry_json(e) for e in entries], indent=2))
+        return
+    for e in entries:
+        r = e.rates.per_field()
+        mark = "  [unverified]" if e.confidence == "unverified" else ""
+        click.echo(f"{e.entry_id}{mark}  {e.currency}/Mtok  in {r['input_uncached']}  cache read {r['cache_read']}  "
+                   f"write 5m {r['cache_write_5m']}  write 1h {r['cache_write_1h']}  out {r['output']}"
+                   f"{'  +' + str(len(e.tiers)) + ' tier(s)' if e.tiers else ''}"
+                   f"{'  +' + str(len(e.windows)) + ' window(s)' if e.windows else ''}  [{e.source}]")
 
 
 @prices_group.command("list")
