@@ -137,8 +137,10 @@ window_events AS (  -- a window starts with its entry, and ends with the first l
            e.announced_on, e.effective_from, e.currency, e.confidence, NULL::VARCHAR AS billing_lag_basis,
            NULL::INTEGER AS billing_lag_days,
            (ev.win_in / nullif(ev.base_in, 0) - 1)::DOUBLE * 100 AS advertised_input_change_pct,
-           (ev.win_rd / nullif(ev.base_rd, 0) - 1)::DOUBLE * 100 AS advertised_cache_read_change_pct,
-           (ev.win_w5 / nullif(ev.base_w5, 0) - 1)::DOUBLE * 100 AS advertised_cache_write_change_pct,
+           CASE WHEN e.cache_read_priced THEN (ev.win_rd / nullif(ev.base_rd, 0) - 1)::DOUBLE * 100 END
+               AS advertised_cache_read_change_pct,
+           CASE WHEN e.cache_write_5m_priced THEN (ev.win_w5 / nullif(ev.base_w5, 0) - 1)::DOUBLE * 100 END
+               AS advertised_cache_write_change_pct,
            (ev.win_out / nullif(ev.base_out, 0) - 1)::DOUBLE * 100 AS advertised_output_change_pct,
            NULL::DOUBLE AS advertised_blended_change_pct, NULL::DECIMAL(38, 12) AS cpst_before_usd,
            NULL::DECIMAL(38, 12) AS cpst_after_usd, NULL::DOUBLE AS measured_cpst_change_pct,
