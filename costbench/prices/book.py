@@ -1,7 +1,7 @@
 """The price book: dated, sourced price entries per (provider, model), loaded from YAML and validated.
 
-Files: ``costbench/prices/<provider>.yml`` (package data) plus user books from ``[prices] paths``; see docs/prices.md. A price change is a new
-entry with a later ``effective_from``, never an edit. YAML numbers are read as ``Decimal`` from their
+Files: ``costbench/prices/<provider>.yml`` (package data) plus user books from ``[prices] paths``; see
+docs/prices.md. A price change is a new entry with a later ``effective_from``, never an edit. YAML numbers are read as ``Decimal`` from their
 source text, so no price ever passes through a float.
 """
 

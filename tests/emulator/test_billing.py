@@ -110,3 +110,22 @@ def test_openrouter_cache_control_reaches_the_cache(emu) -> None:
     by_hand = (second.input_uncached_tokens * D(3) + second.cache_read_tokens * D("0.30")
                + second.cache_write_5m_tokens * D("3.75") + second.output_tokens * D(15)) / 10**6
     assert second.provider_reported_cost == by_hand
+
+
+def test_configured_lag_delays_the_new_price_on_the_invoice(emu) -> None:
+    body = {"model": "deepseek-chat", "max_tokens": 50, "messages": [{"role": "user", "content": "Say hi."}]}
+    at = "2025-09-30T12:00:00Z"   # a day after the 2025-09-29 cut
+    try:
+        emu.configure(billing_lag_hours=48)
+        _post(emu, "/deepseek/chat/completions", body, at=at)
+        late = [e for e in emu.ledger.entries() if e.provider == "deepseek" and e.billed][-1]
+    finally:
+        emu.configure(billing_lag_hours=0)
+    _post(emu, "/deepseek/chat/completions", body, at=at)
+    on_time = [e for e in emu.ledger.entries() if e.provider == "deepseek" and e.billed][-1]
+    assert (late.billed_price_from, late.billed_currency) == ("2025-09-05T16:00:00+00:00", "CNY")
+    assert on_time.billed_price_from == "2025-09-29T00:00:00+00:00"
+    # the same tokens cost 4 / 0.5 / 12 CNY per Mtok late and 2 / 0.2 / 3 on time
+    u = on_time.usage
+    miss, hit, out = u["prompt_cache_miss_tokens"], u["prompt_cache_hit_tokens"], u["completion_tokens"]
+    assert D(on_time.billed_amount) == (miss * D(2) + hit * D("0.2") + out * D(3)) / 10**6
