@@ -139,3 +139,23 @@ def test_cli_query_list_and_errors(tmp_path) -> None:
     assert "price_changes ($window_days)" in listed.output and "Grain:" in listed.output
     bad = CliRunner().invoke(main, ["query", "leaderbord", "--db", str(tmp_path / "x.duckdb")])
     assert bad.exit_code == 1 and "Did you mean: leaderboard" in bad.output
+
+
+def test_bootstrap_ci_is_fixed_by_md5_not_by_the_duckdb_version() -> None:
+    """Five (night, task) clusters of $1..$5 per solved task: the 95 % interval is a function of md5 only."""
+    import hashlib
+
+    from tests.sql_fixtures import add_entries as entries
+
+    con = db()
+    entries(con)
+    add_run(con, "r1", BEFORE)
+    for i in range(1, 6):
+        add_call(con, "r1", f"c{i}", BEFORE, uncached=1, read=0, out=1, passed=True, total_usd=D(i),
+                 entry="deepseek/x@2025-01-01", task=f"t{i}")
+    rollup(con)
+    (row,) = query(con, "analytics/leaderboard")
+    reps = sorted(sum(D(1 + int(hashlib.md5(f"{rep}/{i}/deepseek/x".encode()).hexdigest()[:15], 16) % 5)
+                      for i in range(5)) / 5 for rep in range(200))
+    assert (row["cpst_ci_low_usd"], row["cpst_ci_high_usd"]) == (reps[4], reps[194])
+    assert (row["cpst_ci_low_usd"], row["cpst_ci_high_usd"]) == (D("1.8"), D("4"))  # from the md5 replication
