@@ -76,7 +76,12 @@ def stored_usd(cfg: object, run_id: str) -> Decimal:
 
 def billed(emu: object) -> tuple[Decimal, int, int]:
     entries = [e for e in emu.ledger.entries() if e.billed]
-    return sum((Decimal(e.billed_usd) for e in entries), Decimal(0)), len(entries), len({e.call_id for e in entries})
+    usd = sum((Decimal(e.billed_amount) * TO_USD[e.billed_currency] for e in entries), Decimal(0))
+    return usd, len(entries), len({e.call_id for e in entries})
+
+
+TO_USD = {"USD": Decimal(1), "CNY": Decimal("0.1395"), "EUR": Decimal("1.17")}
+"""The invoice currencies in USD (2025-07 averages, as costbench/prices/fx.yml has them for these nights)."""
 
 
 def resume_case(concurrency: int, repeats: int) -> None:

@@ -91,10 +91,22 @@ class EmulatorSettings(_Strict):
     latency_ms: int = Field(0, ge=0)
 
 
+class PriceSettings(_Strict):
+    """User price books: extend and override the packaged one (same validation), never edit the package."""
+
+    paths: list[Path] = []
+    """Price files or folders of ``*.yml`` (relative to the config file); a model they define replaces the
+    packaged history of that model, other models extend the book."""
+    imported: Path = Path("var/prices/imported")
+    """Where ``costbench prices import`` and the price-snapshot flow write upstream entries (lowest precedence)."""
+
+
 class Provider(_Strict):
     """One provider endpoint: dialect, base URL, key variable and limits."""
 
     dialect: str
+    price_as: str | None = None
+    """Price this provider's calls with another provider's entries, e.g. a gateway fronting OpenAI: "openai"."""
     base_url: str = EMULATOR
     api_key_env: str | None = None
     """Environment variable holding the key; default: the dialect's (e.g. OPENAI_API_KEY)."""
@@ -143,6 +155,7 @@ class Config(_Strict):
     budget: Budget = Budget()
     quality: QualitySettings = QualitySettings()
     emulator: EmulatorSettings = EmulatorSettings()
+    prices: PriceSettings = PriceSettings()
     providers: dict[str, Provider]
     models: list[ModelRef]
     source: Path = Path("costbench.toml")
@@ -157,6 +170,10 @@ class Config(_Strict):
         except KeyError:
             hint = did_you_mean(name, self.providers)
             raise ConfigError(f"{self.source}: unknown provider {name!r}.{hint}") from None
+
+    def pricing_names(self) -> dict[str, str]:
+        """provider name → the provider whose prices it uses (only where ``price_as`` is set)."""
+        return {name: p.price_as for name, p in self.providers.items() if p.price_as}
 
     def model(self, name: str) -> ModelRef:
         """The model ``provider/model``."""
@@ -204,8 +221,9 @@ def load_config(path: str | Path = "costbench.toml") -> Config:
     _check_models(source, cfg)
     base = source.resolve().parent
     paths = Paths(**{k: base / v for k, v in cfg.paths.model_dump().items()})
+    prices = PriceSettings(paths=[base / p for p in cfg.prices.paths], imported=base / cfg.prices.imported)
     digest = hashlib.sha256(raw).hexdigest()[:12]
-    return cfg.model_copy(update={"paths": paths, "source": source, "hash": digest})
+    return cfg.model_copy(update={"paths": paths, "prices": prices, "source": source, "hash": digest})
 
 
 def api_key(cfg: Config, provider_name: str, default_env: str) -> str | None:

@@ -71,7 +71,7 @@ def run_night(cfg: Config, run_at: datetime | None = None, run_id: str | None = 
     result = run_catalog(cfg, run_at=run_at, run_id=run_id, emulator_url=emulator_url,
                          progress=make_progress(0, "", quiet=True) if quiet else None)
     landed = loader.load(cfg, result.run_id)
-    priced = pricing.price(cfg.paths.db, result.run_id)
+    priced = pricing.price(cfg.paths.db, result.run_id, cfg)  # with [prices] paths and price_as
     gate = quality.check(cfg.paths.db, result.run_id, cfg.quality.max_failed_share, cfg.run.db_lock_wait_s)
     return NightResult(result, landed, priced, gate)
 

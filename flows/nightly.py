@@ -44,7 +44,8 @@ def land_task(config_path: str, run_id: str) -> int:
 
 @task(retries=3, retry_delay_seconds=10, retry_condition_fn=infrastructure_failure)
 def price_task(config_path: str, run_id: str) -> int:
-    return pricing.price(load_config(config_path).paths.db, run_id)
+    cfg = load_config(config_path)
+    return pricing.price(cfg.paths.db, run_id, cfg)
 
 
 @task(retries=3, retry_delay_seconds=10, retry_condition_fn=infrastructure_failure)

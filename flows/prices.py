@@ -8,7 +8,6 @@ from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact
 
 from costbench.config import load_config
-from costbench.prices.book import PRICES_DIR
 from costbench.prices.importer import snapshot
 
 
@@ -18,7 +17,7 @@ def snapshot_task(config_path: str, folder: str | None) -> list[str]:
     providers: dict[str, list[str]] = {}
     for m in cfg.models:
         providers.setdefault(m.provider, []).append(m.model)
-    return snapshot(providers, folder or PRICES_DIR / "imported", datetime.now(UTC).date())
+    return snapshot(providers, folder or cfg.prices.imported, datetime.now(UTC).date())  # never into the package
 
 
 @flow(name="costbench-prices", log_prints=True)

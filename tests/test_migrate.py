@@ -26,6 +26,15 @@ EXPECTED = {
         "total_usd", "tier", "time_window", "reconciliation_delta_usd", "reconciliation_flag", "priced_at",
         "estimated", "estimate_reason",
     ],
+    "price_entry_details": [
+        "pricebook_version", "entry_id", "confidence", "evidence", "undated", "cache_read_priced",
+        "cache_write_5m_priced", "cache_write_1h_priced", "previous_to_own_currency",
+    ],
+    "price_windows": [
+        "pricebook_version", "entry_id", "window_name", "start_utc", "end_utc", "input_uncached_per_mtok",
+        "cache_read_per_mtok", "cache_write_5m_per_mtok", "cache_write_1h_per_mtok", "output_per_mtok",
+    ],
+    "fx_rates": ["pricebook_version", "currency", "since", "usd", "basis", "source"],
 }
 
 
@@ -79,6 +88,6 @@ def test_rollup_migration_backfills_runs_priced_before_it(tmp_path) -> None:
         con.execute("INSERT INTO _costbench_migrations VALUES (?, now())", [path.stem])
     add_run(con, "old", CHANGE_AT)
     add_call(con, "old", "c1", CHANGE_AT, uncached=10, read=0, out=5, passed=True, total_usd=D("0.5"), entry="e")
-    assert migrate(con)[:1] == ["0006_create_daily_usage"]
+    assert migrate(con)[0] == "0006_create_daily_usage"  # (later migrations follow it)
     assert rows(con, "SELECT run_id, calls, solved, spend_usd FROM daily_usage") == [
         {"run_id": "old", "calls": 1, "solved": 1, "spend_usd": D("0.5")}]

@@ -92,6 +92,8 @@ models:
         - {name: night, start_utc: "16:30:00", end_utc: "00:30:00", rates: {input_uncached: 0.5, output: 2}}
       source: https://example.invalid/pricing
       checked_on: 2026-11-24
+      confidence: unverified
+      evidence: a synthetic price book written for this test
 """
 
 BAD_PRICES = [
@@ -135,7 +137,7 @@ def test_windows_that_only_touch_do_not_overlap(tmp_path) -> None:
 # --- Money: every figure below is checked against the emulator's ledger (what the provider billed) ----------
 
 RUN_AT = "2025-10-01T02:00:00+00:00"
-CNY_USD = Decimal("0.1404")  # costbench/prices/fx.yml, CNY since 2025-10-01
+CNY_USD = Decimal("0.1395")  # costbench/prices/fx.yml: the 2025-07 average, in force from 2025-08-01 to 2025-10-31
 DEEPSEEK_IN, DEEPSEEK_OUT = Decimal(2), Decimal(3)  # deepseek-chat from 2025-09-29, CNY per Mtok (dearest input: 2)
 
 
@@ -165,7 +167,10 @@ def _worst_usd(prompt_tokens: int, output_tokens: int) -> Decimal:
 
 
 def _billed_usd(emu: EmulatorServer) -> Decimal:
-    return sum((Decimal(e.billed_usd) for e in emu.ledger.entries() if e.billed), Decimal(0))
+    """The emulator's invoice lines (in each provider's own currency) in USD, at the rates typed above."""
+    to_usd = {"USD": Decimal(1), "CNY": CNY_USD}
+    return sum((Decimal(e.billed_amount) * to_usd[e.billed_currency] for e in emu.ledger.entries() if e.billed),
+               Decimal(0))
 
 
 def _at() -> datetime:

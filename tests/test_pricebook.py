@@ -22,6 +22,8 @@ models:
       rates: {input_uncached: 1.10, output: 4}
       source: https://example.invalid/pricing
       checked_on: 2026-11-24
+      confidence: confirmed
+      evidence: "the vendor's own pricing page, read on 2026-11-24"
 """
 
 
@@ -37,10 +39,13 @@ def test_prices_are_exact_decimals_from_yaml_text(tmp_path) -> None:
 
 
 @pytest.mark.parametrize(("text", "message"), [
-    (GOOD.replace("rates:", "ratez:"), "m1 entry effective_from=2025-01-01 00:00:00+00:00: field ratez: Extra inputs are not permitted. Did you mean: rates?"),
+    (GOOD.replace("rates:", "ratez:"), "m1 entry effective_from=2025-01-01 00:00:00+00:00: field ratez: Extra inputs are not permitted. Did you mean: rates"),
     (GOOD.replace("currency: USD", "currency: GBP"), "field currency: Input should be 'USD', 'CNY' or 'EUR'"),
     (GOOD.replace("      source: https://example.invalid/pricing\n", ""), "field source: Field required"),
     (GOOD.replace("output: 4", "outptu: 4"), "field rates.outptu"),
+    (GOOD.replace("      confidence: confirmed\n", ""), "field confidence: Field required"),
+    (GOOD.replace("confidence: confirmed", "confidence: likely"), "field confidence: Input should be 'confirmed' or 'unverified'"),
+    (GOOD.replace("the vendor's own pricing page, read on 2026-11-24", "see web"), "field evidence: String should have at least 10"),
     ("provider: [unclosed", "not valid YAML"),
 ])
 def test_bad_price_files_name_file_entry_and_field(tmp_path, text: str, message: str) -> None:
@@ -105,7 +110,7 @@ def test_cli_cost_prices_and_errors(tmp_path) -> None:
     assert (data["currency"], data["total"]) == ("CNY", "9.0503876")
     assert data["entry"]["entry_id"] == "deepseek/deepseek-chat@2024-08-02"
     shown = runner.invoke(main, ["prices", "show", "deepseek/deepseek-chat", "--json"])
-    assert len(json.loads(shown.output)) == 5
+    assert len(json.loads(shown.output)) == 8  # 2024-08-02 … 2026-09-10 (deepseek.yml)
     bad = runner.invoke(main, ["cost", "--usage", "-", "--model", "deepseek/deepseek-chat"], input='{"input_tokens": 1}')
     assert bad.exit_code == 1 and "Did you mean" in bad.output and "Traceback" not in bad.output
     assert runner.invoke(main, ["prices", "check"]).exit_code == 0
@@ -126,3 +131,91 @@ def test_the_packaged_price_book_is_parsed_again_only_when_a_file_changes(monkey
     path.write_text(path.read_text() + "\n# an edit\n")
     third = pricing.Pricer.load()
     assert third.book is not first.book and third.version != first.version
+
+
+def test_importer_keeps_1h_writes_marks_undated_and_unverified(tmp_path) -> None:
+    from costbench.prices.importer import import_provider
+
+    (entry,) = import_provider("anthropic", ["claude-sonnet-4"])["models"]["claude-sonnet-4"]
+    # genai-prices anthropic claude-sonnet-4-0: 3 / 3.75 (write) / 6 (1h write) / 0.3 / 15 per Mtok
+    assert entry["rates"] == {"input_uncached": "3", "cache_read": "0.3", "cache_write_5m": "3.75",
+                              "cache_write_1h": "6", "output": "15"}
+    assert entry["undated"] is True and entry["confidence"] == "unverified" and "no start date" in entry["evidence"]
+
+
+def test_importer_refuses_a_model_without_an_output_price() -> None:
+    from costbench.prices.importer import import_provider
+
+    # genai-prices mistral codestral-embed-2505 has input and cache read prices only
+    with pytest.raises(PriceBookError, match="has no output_mtok: refusing to price it as 0"):
+        import_provider("mistral", ["codestral-embed-2505"])
+
+
+def test_cli_import_never_writes_into_the_package(tmp_path) -> None:
+    result = CliRunner().invoke(main, ["prices", "import", "--provider", "mistral", "--out", str(PRICES_DIR / "imported")])
+    assert result.exit_code == 1 and "never write into the installed package" in result.output
+    assert not (PRICES_DIR / "imported").exists()
+    ok = CliRunner().invoke(main, ["prices", "import", "--provider", "mistral", "--out", str(tmp_path / "up")])
+    assert ok.exit_code == 0, ok.output
+    assert "undated: true" in (tmp_path / "up" / "mistral.yml").read_text()
+
+
+LOCALPROXY_TOML = """
+[prices]
+paths = ["my-prices"]
+[providers.localproxy]
+dialect = "openai_chat"
+price_as = "openai"
+[providers.acme]
+dialect = "openai_chat"
+[[models]]
+provider = "localproxy"
+model = "gpt-5-mini"
+[[models]]
+provider = "acme"
+model = "m1"
+"""
+
+
+def test_user_price_books_and_price_as(tmp_path) -> None:
+    from costbench.config import load_config
+    from costbench.prices.pricing import Pricer
+    from costbench.usage import Usage
+
+    (tmp_path / "costbench.toml").write_text(LOCALPROXY_TOML)
+    (tmp_path / "my-prices").mkdir()
+    (tmp_path / "my-prices" / "acme.yml").write_text(GOOD)
+    pricer = Pricer.load(load_config(tmp_path / "costbench.toml"))
+    at = datetime(2025, 9, 1, tzinfo=UTC)
+    # localproxy is priced as openai: gpt-5-mini 0.25 in / 2.00 out per Mtok → 1M in + 1M out = 2.25
+    usage = Usage(input_uncached_tokens=1_000_000, output_tokens=1_000_000)
+    assert pricer.cost_usd("localproxy", "gpt-5-mini", at, usage) == Decimal("2.25")
+    assert pricer.cost_usd("acme", "m1", at, usage) == Decimal("5.10")          # 1.10 + 4 from the user file
+    with pytest.raises(UnknownModel, match=r"\[prices\] paths of costbench.toml, or set price_as"):
+        Pricer.load().cost_usd("localproxy", "gpt-5-mini", at, usage)
+    listed = CliRunner().invoke(main, ["prices", "list", "--config", str(tmp_path / "costbench.toml")])
+    assert "acme/m1  1 entry, current acme/m1@2025-01-01  USD" in listed.output
+    assert "google/gemini-2.5-flash  2 entries" in listed.output and "[unverified]" in listed.output
+
+
+def test_a_user_book_is_validated_like_the_package(tmp_path) -> None:
+    from costbench.config import load_config
+    from costbench.prices.pricing import Pricer
+
+    (tmp_path / "costbench.toml").write_text(LOCALPROXY_TOML)
+    (tmp_path / "my-prices").mkdir()
+    (tmp_path / "my-prices" / "acme.yml").write_text(GOOD.replace("confidence: confirmed", "confidence: sure"))
+    with pytest.raises(PriceBookError, match="acme.yml: m1 entry .*field confidence"):
+        Pricer.load(load_config(tmp_path / "costbench.toml"))
+
+
+def test_fx_has_no_look_ahead() -> None:
+    from datetime import date
+
+    from costbench.prices.fx import load_fx
+
+    fx = load_fx()
+    # the October 2025 average (0.1404) is only known in November: October calls use July's average (0.1395)
+    assert fx.rate("CNY", date(2025, 10, 15)) == Decimal("0.1395")
+    assert fx.rate("CNY", date(2025, 11, 1)) == Decimal("0.1404")
+    assert fx.in_force("CNY", date(2025, 10, 15)).basis.startswith("2025-07 average")

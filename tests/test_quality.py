@@ -29,7 +29,7 @@ def test_a_clean_run_passes_every_check() -> None:
     assert rows(con, "SELECT status FROM runs")[0]["status"] == "ok"
     stored = results(con, "r1")
     assert len(stored) == report.checks and all(r["passed"] for r in stored)
-    assert {r["kind"] for r in stored} == {"gx", "audit", "warn"}
+    assert {r["kind"] for r in stored} == {"gx", "audit", "warn", "reconciliation"}
 
 
 def test_inconsistent_tokens_quarantine_the_run_with_reasons() -> None:
@@ -72,3 +72,19 @@ def test_cli_quality_shows_checks(tmp_path) -> None:
     assert out.exit_code == 0 and out.output.startswith("run r9: ok")
     unknown = CliRunner().invoke(main, ["quality", "r8", "--db", str(path)])
     assert unknown.exit_code == 1 and "Did you mean: r9" in unknown.output
+
+
+def test_calls_disagreeing_with_the_providers_figure_fail_the_gate() -> None:
+    con = db()
+    add_entries(con)
+    _good(con)
+    # 1 of 2 xAI-like calls has a provider figure 0.02 above the computed 0.1: a 50 % flagged share > 5 %
+    for call_id, reported in (("r1-x1", D("0.1")), ("r1-x2", D("0.12"))):
+        add_call(con, "r1", call_id, AT, uncached=10, read=0, out=1, passed=True, total_usd=D("0.1"),
+                 entry="deepseek/x@2025-09-29", reported=reported)
+    con.execute("UPDATE costs SET reconciliation_delta_usd = 0.02, reconciliation_flag = true WHERE call_id = 'r1-x2'")
+    report = check_run(con, "r1")
+    assert not report.passed
+    (bad,) = [r for r in results(con, "r1") if not r["passed"]]
+    assert bad["check_name"] == "reconciliation_flagged_share" and bad["failing_rows"] == 1
+    assert "deepseek/x: 1 of 2 calls differ from the provider's figure (total 0.020000000000 USD)" in bad["detail"]

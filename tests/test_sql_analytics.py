@@ -52,12 +52,41 @@ def test_leaderboard_ci_and_effective_vs_advertised(con) -> None:
     (row,) = query(con, "analytics/leaderboard")
     assert row["cost_per_solved_task_usd"] == D("2.85")
     assert row["cpst_ci_low_usd"] <= row["cost_per_solved_task_usd"] <= row["cpst_ci_high_usd"]
-    assert (row["advertised_input_per_mtok_usd"], row["advertised_output_per_mtok_usd"]) == (D("0.5"), D("0.5"))
+    # advertised = entries in force during the data, weighted by calls: 2 calls at 1.00 / 2.00, 2 at 0.50 / 0.50
+    assert (row["advertised_input_per_mtok_usd"], row["advertised_output_per_mtok_usd"]) == (D("0.75"), D("1.25"))
+    assert row["advertised_entries"] == "deepseek/x@2025-01-01, deepseek/x@2025-09-29"
     # list cost of the mix: before 2×(1M×1 + 1M×2) = 6; after 2×(1M×0.5 + 2M×0.5) = 3 → $9 over 10M tokens
     assert row["advertised_blended_per_mtok_usd"] == D("0.9")
     assert row["effective_per_mtok_usd"] == D("0.855")   # $8.55 over 10M tokens
     assert row["cache_hit_rate"] == pytest.approx(1 / 4)  # 1M read of 4M input
     assert query(con, "analytics/leaderboard") == query(con, "analytics/leaderboard")  # deterministic
+
+
+def test_leaderboard_never_advertises_a_future_entry(con) -> None:
+    con.execute("INSERT INTO price_entries SELECT * REPLACE ('deepseek/x@2027-01-01' AS entry_id, "
+                "TIMESTAMPTZ '2027-01-01 00:00:00+00' AS effective_from, 9 AS input_uncached_per_mtok, 9 AS output_per_mtok) "
+                "FROM price_entries WHERE entry_id = 'deepseek/x@2025-09-29'")
+    (row,) = query(con, "analytics/leaderboard")
+    assert (row["advertised_input_per_mtok_usd"], row["advertised_output_per_mtok_usd"]) == (D("0.75"), D("1.25"))
+    assert "2027" not in row["advertised_entries"]
+
+
+def test_leaderboard_bootstrap_is_md5_defined(con) -> None:
+    """The CI replicated in Python from md5 (stable across DuckDB versions), and fixed figures."""
+    import hashlib
+
+    (row,) = query(con, "analytics/leaderboard")
+    # clusters (night/task pairs, sorted): r-after/t1 = $2.55 over 2 solved, r-before/t1 = $6 over 1 solved
+    units = [(D("2.55"), 2), (D("6.00"), 1)]
+    reps = []
+    for rep in range(200):
+        picks = [units[int(hashlib.md5(f"{rep}/{i}/deepseek/x".encode()).hexdigest()[:15], 16) % 2] for i in range(2)]
+        spend, solved = sum(p[0] for p in picks), sum(p[1] for p in picks)
+        reps.append((spend * 10**12 // solved) / D(10**12))
+    reps.sort()
+    # quantile_disc(q) = the value at index ceil(q × n) - 1 (1-based position ceil(q × n))
+    assert (row["cpst_ci_low_usd"], row["cpst_ci_high_usd"]) == (reps[4], reps[194])
+    assert (row["cpst_ci_low_usd"], row["cpst_ci_high_usd"]) == (D("1.275"), D("6"))
 
 
 def test_price_change_decomposition_adds_up_exactly(con) -> None:
@@ -110,3 +139,23 @@ def test_cli_query_list_and_errors(tmp_path) -> None:
     assert "price_changes ($window_days)" in listed.output and "Grain:" in listed.output
     bad = CliRunner().invoke(main, ["query", "leaderbord", "--db", str(tmp_path / "x.duckdb")])
     assert bad.exit_code == 1 and "Did you mean: leaderboard" in bad.output
+
+
+def test_bootstrap_ci_is_fixed_by_md5_not_by_the_duckdb_version() -> None:
+    """Five (night, task) clusters of $1..$5 per solved task: the 95 % interval is a function of md5 only."""
+    import hashlib
+
+    from tests.sql_fixtures import add_entries as entries
+
+    con = db()
+    entries(con)
+    add_run(con, "r1", BEFORE)
+    for i in range(1, 6):
+        add_call(con, "r1", f"c{i}", BEFORE, uncached=1, read=0, out=1, passed=True, total_usd=D(i),
+                 entry="deepseek/x@2025-01-01", task=f"t{i}")
+    rollup(con)
+    (row,) = query(con, "analytics/leaderboard")
+    reps = sorted(sum(D(1 + int(hashlib.md5(f"{rep}/{i}/deepseek/x".encode()).hexdigest()[:15], 16) % 5)
+                      for i in range(5)) / 5 for rep in range(200))
+    assert (row["cpst_ci_low_usd"], row["cpst_ci_high_usd"]) == (reps[4], reps[194])
+    assert (row["cpst_ci_low_usd"], row["cpst_ci_high_usd"]) == (D("1.8"), D("4"))  # from the md5 replication

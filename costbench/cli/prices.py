@@ -32,18 +32,28 @@ def prices_group() -> None:
     """The price book (costbench/prices/*.yml)."""
 
 
+def _book(config_path: str | None) -> Any:
+    """The price book with the user books of ``--config`` (the packaged one alone without it)."""
+    from costbench.prices.pricing import Pricer
+
+    if config_path is None:
+        return Pricer.load().book
+    from costbench.config import load_config
+
+    return Pricer.load(load_config(config_path)).book
+
+
 @prices_group.command("show")
 @click.argument("name", metavar="PROVIDER/MODEL")
 @click.option("--at", "at", metavar="ISO_TIME", help="Only the entry in force at this time.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-def show(name: str, at: str | None, as_json: bool) -> None:
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Add this config's [prices] paths.")
+def show(name: str, at: str | None, as_json: bool, config_path: str | None) -> None:
     """Show a model's price history (or the entry in force at a time).
 
     Example: costbench prices show deepseek/deepseek-chat --at 2025-09-30T00:00:00Z
     """
-    from costbench.prices.book import load_pricebook
-
-    book = load_pricebook()
+    book = _book(config_path)
     provider, model = _split(name)
     when = parse_when(at)
     entries = [book.price_for(provider, model, when)] if when else book.entries(provider, model)
@@ -52,10 +62,27 @@ def show(name: str, at: str | None, as_json: bool) -> None:
         return
     for e in entries:
         r = e.rates.per_field()
-        click.echo(f"{e.entry_id}  {e.currency}/Mtok  in {r['input_uncached']}  cache read {r['cache_read']}  "
+        mark = "  [unverified]" if e.confidence == "unverified" else ""
+        click.echo(f"{e.entry_id}{mark}  {e.currency}/Mtok  in {r['input_uncached']}  cache read {r['cache_read']}  "
                    f"write 5m {r['cache_write_5m']}  write 1h {r['cache_write_1h']}  out {r['output']}"
                    f"{'  +' + str(len(e.tiers)) + ' tier(s)' if e.tiers else ''}"
                    f"{'  +' + str(len(e.windows)) + ' window(s)' if e.windows else ''}  [{e.source}]")
+
+
+@prices_group.command("list")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Add this config's [prices] paths.")
+def list_cmd(config_path: str | None) -> None:
+    """List every priced model: its current entry, currency, confidence and where it comes from.
+
+    Example: costbench prices list --config costbench.toml
+    """
+    book = _book(config_path)
+    for (provider, model), history in sorted(book.entries_by_model.items()):
+        e = history[-1]
+        flags = "".join(f"  [{f}]" for f in ("unverified" if e.confidence == "unverified" else "",
+                                               "undated" if e.undated else "") if f)
+        click.echo(f"{provider}/{model}  {len(history)} entr{'y' if len(history) == 1 else 'ies'}, current {e.entry_id}  "
+                   f"{e.currency}{flags}  [{e.source}]")
 
 
 @prices_group.command("check")
@@ -94,18 +121,21 @@ def schema() -> None:
 @prices_group.command("import")
 @click.option("--config", "config_path", default="costbench.toml", show_default=True, type=click.Path(dir_okay=False))
 @click.option("--provider", "providers", multiple=True, help="Only these providers (default: all configured).")
-@click.option("--out", type=click.Path(file_okay=False), help="Folder (default: costbench/prices/imported).")
+@click.option("--out", type=click.Path(file_okay=False), help="Folder (default: [prices] imported, var/prices/imported).")
 def import_cmd(config_path: str, providers: tuple[str, ...], out: str | None) -> None:
     """Write dated entries from the genai-prices package for the configured models (offline snapshot).
 
-    Example: costbench prices import --provider anthropic
+    Example: costbench prices import --provider anthropic --out my-prices/
     """
     from costbench.config import load_config
     from costbench.prices.book import PRICES_DIR
     from costbench.prices.importer import dump, import_provider
 
     cfg = load_config(config_path)
-    folder = Path(out) if out else PRICES_DIR / "imported"
+    folder = Path(out) if out else cfg.prices.imported
+    if folder.resolve().is_relative_to(PRICES_DIR):
+        raise ConfigError(f"--out {folder}: never write into the installed package; choose a folder of your own "
+                          f"and list it in [prices] paths of {config_path}")
     folder.mkdir(parents=True, exist_ok=True)
     for provider in providers or sorted(cfg.providers):
         models = [m.model for m in cfg.models if m.provider == provider]

@@ -18,9 +18,8 @@ from costbench.emulator.dialect_base import Dialect
 from costbench.emulator.dialects_openai import DeepSeek, Mistral, OpenAIChat, OpenAIResponses, OpenRouter, XAI
 from costbench.emulator.dialects_other import Anthropic, Gemini
 from costbench.emulator.engine import Answer, ChatRequest, Engine
-from costbench.emulator.ledger import LedgerEntry
-from costbench.errors import CostbenchError, did_you_mean
-from costbench.usage import Usage
+from costbench.emulator.ledger import Biller, Invoice, LedgerEntry, load_billing
+from costbench.errors import did_you_mean
 
 _ROUTES: list[tuple[re.Pattern[str], str, Dialect]] = [
     (re.compile(r"^/openai/v1/chat/completions$"), "openai", OpenAIChat()),
@@ -42,9 +41,7 @@ class Emulator:
         self.engine = engine
         self._inflight: dict[str, asyncio.Future[None]] = {}
         """Idempotency keys whose first request is being served (one event loop serves the app)."""
-        from costbench.prices.pricing import Pricer
-
-        self.pricer = Pricer.load()
+        self.biller = Biller(load_billing(engine.config.billing_file))  # its own prices, never costbench's
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] != "http":
@@ -125,8 +122,9 @@ class Emulator:
                                  headers, now_dt, digest, key, retry_after=wait)
                 return
             answer = engine.answer(req, persona, scope_key, note.call_id, now_dt.timestamp())
-            cost = self._cost(provider, persona.upstream, req, answer, now_dt)
-            usage = None if faults.missing_usage_every and number % faults.missing_usage_every == 0 else dialect.usage(answer, cost)
+            invoice = self._bill(provider, req.model, answer, now_dt)
+            reported = invoice.amount if invoice is not None and invoice.currency == "USD" else None
+            usage = None if faults.missing_usage_every and number % faults.missing_usage_every == 0 else dialect.usage(answer, reported)
             rid = hashlib.sha1(f"{number}{digest}".encode()).hexdigest()[:24]
             if stream:
                 truncate = bool(faults.truncated_stream_every and number % faults.truncated_stream_every == 0)
@@ -141,7 +139,7 @@ class Emulator:
             delay = engine.config.latency_ms + (faults.slow_ms if faults.slow_every and number % faults.slow_every == 0 else 0)
             if delay:
                 await asyncio.sleep(delay / 1000)
-            engine.ledger.add(note.entry(200, billed=True, replay=False, usage=usage, cost=cost))
+            engine.ledger.add(note.entry(200, billed=True, replay=False, usage=usage, invoice=invoice))
             if idem:
                 engine.replies[idem] = (200, payload, ctype)
             await _send(send, 200, payload, ctype)
@@ -166,15 +164,12 @@ class Emulator:
         if flight is not None and not flight.done():
             flight.set_result(None)
 
-    def _cost(self, provider: str, upstream: str | None, req: ChatRequest, answer: Answer, now: Any) -> Any:
+
+    def _bill(self, provider: str, model: str, answer: Answer, now: Any) -> Invoice | None:
         c = answer.cache
-        usage = Usage(input_uncached_tokens=answer.prompt_tokens - c.read - c.write_5m - c.write_1h,
-                      cache_read_tokens=c.read, cache_write_5m_tokens=c.write_5m, cache_write_1h_tokens=c.write_1h,
-                      output_tokens=answer.output_tokens, reasoning_tokens=answer.reasoning_tokens)
-        try:
-            return self.pricer.cost_usd(provider, req.model, now, usage)
-        except CostbenchError:
-            return None
+        tokens = {"input": answer.prompt_tokens - c.read - c.write_5m - c.write_1h, "cache_read": c.read,
+                  "cache_write_5m": c.write_5m, "cache_write_1h": c.write_1h, "output": answer.output_tokens}
+        return self.biller.bill(provider, model, now, tokens, self.engine.config.billing_lag_hours)
 
     async def _fail(self, send: Any, dialect: Dialect, status: int, message: str, kind: str, provider: str,
                     model: str, headers: dict[str, str], now: Any, digest: str, key: str,
@@ -193,9 +188,12 @@ class _Note:
             provider, model, call_id, at, digest, key_fp)
 
     def entry(self, status: int, *, billed: bool, replay: bool, usage: dict[str, Any] | None,
-              cost: Any = None) -> LedgerEntry:
+              invoice: Invoice | None = None) -> LedgerEntry:
+        if invoice is None:
+            return LedgerEntry(self.call_id, self.provider, self.model, self.at, status, billed, replay, usage,
+                               self.digest, self.key_fp)
         return LedgerEntry(self.call_id, self.provider, self.model, self.at, status, billed, replay, usage,
-                           self.digest, self.key_fp, None if cost is None else str(cost))
+                           self.digest, self.key_fp, str(invoice.amount), invoice.currency, invoice.price_from)
 
 
 def _prompt_estimate(req: ChatRequest) -> int:

@@ -10,6 +10,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
 PERSONAS_FILE = Path(__file__).resolve().parent / "personas.yml"
+BILLING_FILE = Path(__file__).resolve().parent / "billing.yml"
 
 
 class _Strict(BaseModel):
@@ -80,6 +81,10 @@ class EmulatorConfig(_Strict):
     rate_limits: dict[str, Limits] | None = None
     """Per model overrides of the personas' limits; {} turns limits off for everyone."""
     personas_file: Path = PERSONAS_FILE
+    billing_file: Path = BILLING_FILE
+    """The emulator's own price list (``billing.yml``): the invoice, independent of costbench's price book."""
+    billing_lag_hours: float = Field(0.0, ge=0)
+    """How long after a billing price's ``from`` the bill actually changes (a provider billing late)."""
 
 
 def load_personas(path: Path = PERSONAS_FILE) -> dict[str, Persona]:

@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from costbench.emulator.dialect_base import Dialect, chunks, sse, text_of
+from costbench.emulator.dialects_other import blocks_ttl
 from costbench.emulator.engine import Answer, ChatRequest
 
 
@@ -106,7 +107,7 @@ class XAI(OpenAIChat):
                  "completion_tokens_details": {"reasoning_tokens": reasoning, "audio_tokens": 0,
                                                "accepted_prediction_tokens": 0, "rejected_prediction_tokens": 0},
                  "num_sources_used": 0}
-        if cost_usd is not None:
+        if cost_usd is not None:  # the biller already rounded to whole ticks
             usage["cost_in_usd_ticks"] = int(Decimal(cost_usd) * 10**10)
         return usage
 
@@ -116,9 +117,15 @@ class OpenRouter(OpenAIChat):
 
     name = "openrouter"
 
+    def parse(self, body: dict[str, Any], model: str | None) -> ChatRequest:
+        # cache_control on content blocks reaches Anthropic/Gemini upstreams (openrouter.ai/docs/features/prompt-caching)
+        req = super().parse(body, model)
+        marks = {i: ttl for i, m in enumerate(body["messages"]) if (ttl := blocks_ttl(m.get("content"))) is not None}
+        return ChatRequest(req.provider, req.model, req.messages, req.max_tokens, req.stream, marks)
+
     def usage(self, answer: Answer, cost_usd: Any) -> dict[str, Any]:
         c = answer.cache
-        cost = float(cost_usd) if cost_usd is not None else 0.0
+        cost = float(cost_usd) if cost_usd is not None else None  # no billing price: no figure, never 0
         return {"prompt_tokens": answer.prompt_tokens, "completion_tokens": answer.output_tokens,
                 "total_tokens": answer.prompt_tokens + answer.output_tokens,
                 "prompt_tokens_details": {"cached_tokens": c.read, "cache_write_tokens": c.write_5m + c.write_1h,

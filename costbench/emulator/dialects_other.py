@@ -22,7 +22,7 @@ def _ttl(block: Any) -> int | None:
     return 3600 if block["cache_control"].get("ttl") == "1h" else 300
 
 
-def _blocks_ttl(content: Any) -> int | None:
+def blocks_ttl(content: Any) -> int | None:
     if isinstance(content, list):
         ttls = [t for t in (_ttl(b) for b in content) if t]
         return max(ttls) if ttls else None
@@ -40,10 +40,10 @@ class Anthropic(Dialect):
         system = body.get("system")
         if system:
             messages.append({"role": "system", "content": text_of(system)})
-            if (ttl := _blocks_ttl(system)) is not None:
+            if (ttl := blocks_ttl(system)) is not None:
                 breakpoints[0] = ttl
         for m in body["messages"]:
-            if (ttl := _blocks_ttl(m.get("content"))) is not None:
+            if (ttl := blocks_ttl(m.get("content"))) is not None:
                 breakpoints[len(messages)] = ttl
             messages.append({"role": m.get("role", "user"), "content": text_of(m.get("content"))})
         return ChatRequest(self.name, body["model"], messages, int(body.get("max_tokens") or 1024),

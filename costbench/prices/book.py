@@ -1,7 +1,7 @@
 """The price book: dated, sourced price entries per (provider, model), loaded from YAML and validated.
 
-Files: ``costbench/prices/<provider>.yml`` (package data; see docs/prices.md). A price change is a new
-entry with a later ``effective_from``, never an edit. YAML numbers are read as ``Decimal`` from their
+Files: ``costbench/prices/<provider>.yml`` (package data) plus user books from ``[prices] paths``; see
+docs/prices.md. A price change is a new entry with a later ``effective_from``, never an edit. YAML numbers are read as ``Decimal`` from their
 source text, so no price ever passes through a float.
 """
 
@@ -149,6 +149,13 @@ class PriceEntry(_Strict):
     request_fee: Decimal = Decimal(0)
     source: str
     checked_on: date
+    confidence: Literal["confirmed", "unverified"]
+    """confirmed: the provider's own page or docs state this price and date; unverified: third-party sources
+    only, or an inferred date/currency. Pages mark every figure that uses an unverified entry."""
+    evidence: str = Field(min_length=10)
+    """What backs the price and its date (citations, checks by arithmetic), in a sentence or two."""
+    undated: bool = False
+    """True when the source gave no start date: ``effective_from`` is then a placeholder, not a fact."""
     notes: str = ""
     provider: str = ""
     model: str = ""
@@ -211,7 +218,9 @@ class PriceBook:
             return self.entries_by_model[(provider, model)]
         except KeyError:
             known = [f"{p}/{m}" for p, m in self.entries_by_model]
-            raise UnknownModel(f"No prices for {provider}/{model} in costbench/prices/.{did_you_mean(f'{provider}/{model}', known)}") from None
+            raise UnknownModel(f"No prices for {provider}/{model} in the price book: add an entry in a file listed in "
+                               f"[prices] paths of costbench.toml, or set price_as on the provider."
+                               f"{did_you_mean(f'{provider}/{model}', known)}") from None
 
     def price_for(self, provider: str, model: str, at: datetime) -> PriceEntry:
         """The entry in force at ``at`` (the latest with effective_from ≤ at)."""
@@ -277,21 +286,35 @@ def _by_model(paths: list[Path], digest: Any) -> dict[tuple[str, str], dict[str,
     return found
 
 
-def load_pricebook(directory: Path | None = None, overrides: list[Path] | None = None) -> PriceBook:
-    """Load the price book: imported upstream files, then own files, then ``overrides``.
+def _yaml_files(paths: list[Path]) -> list[Path]:
+    """Files, and the ``*.yml`` of folders, in the given order; a missing path is an error."""
+    out: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            out += sorted(p for p in path.glob("*.yml") if p.name != "fx.yml")
+        elif path.is_file():
+            out.append(path)
+        else:
+            raise PriceBookError(f"{path}: price file or folder not found (listed in [prices] paths)")
+    return out
 
-    Precedence is per (provider, model): a model defined by an own file (``<dir>/*.yml``) ignores
-    every imported entry (``<dir>/imported/*.yml``); ``overrides`` replace entries with the same id.
+
+def load_pricebook(directory: Path | None = None, overrides: list[Path] | None = None,
+                   imported: list[Path] | None = None) -> PriceBook:
+    """Load the price book: imported upstream files, then own files, then user files (``overrides``).
+
+    Precedence is per (provider, model): a model defined by an own file (``<dir>/*.yml``) ignores every
+    imported entry (``<dir>/imported/*.yml`` and the ``imported`` paths); a model defined by a user file
+    (``[prices] paths``: files or folders) ignores the packaged history; other models extend the book.
     """
     root = directory or PRICES_DIR
     own_files = [p for p in sorted(root.glob("*.yml")) if p.name != "fx.yml"]
     if not own_files:
         raise PriceBookError(f"{root}: no price files (*.yml)")
     digest = hashlib.sha256()
-    imported = _by_model(sorted((root / "imported").glob("*.yml")), digest)
-    merged = {**imported, **_by_model(own_files, digest)}
-    for key, entries in _by_model(list(overrides or []), digest).items():
-        merged.setdefault(key, {}).update(entries)
+    upstream = sorted((root / "imported").glob("*.yml")) + _yaml_files([p for p in imported or [] if p.exists()])
+    merged = {**_by_model(upstream, digest), **_by_model(own_files, digest),
+              **_by_model(_yaml_files(list(overrides or [])), digest)}
     grouped = {key: sorted(entries.values(), key=lambda e: e.effective_from) for key, entries in merged.items()}
     return PriceBook(grouped, digest.hexdigest()[:12])
 

@@ -19,8 +19,11 @@ class FxRate(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     currency: str
     since: date
+    """First day the rate is KNOWN (a monthly average: the 1st of the next month): no look-ahead."""
     usd: Decimal
     source: str
+    basis: str = ""
+    """What the figure is, e.g. "2025-07 average"."""
 
 
 @dataclass
@@ -29,15 +32,20 @@ class FxTable:
 
     rates: dict[str, list[FxRate]]
 
-    def rate(self, currency: str, on: date | datetime) -> Decimal:
-        """USD per unit of ``currency`` on ``on`` (the latest rate dated on or before it)."""
+    def in_force(self, currency: str, on: date | datetime) -> FxRate | None:
+        """The rate record in force on ``on`` (None for USD)."""
         if currency == "USD":
-            return Decimal(1)
+            return None
         day = on.date() if isinstance(on, datetime) else on
         found = [r for r in self.rates.get(currency, []) if r.since <= day]
         if not found:
             raise PriceBookError(f"costbench/prices/fx.yml: no {currency}→USD rate on or before {day}; add one")
-        return found[-1].usd
+        return found[-1]
+
+    def rate(self, currency: str, on: date | datetime) -> Decimal:
+        """USD per unit of ``currency`` on ``on`` (the latest rate known on or before it)."""
+        record = self.in_force(currency, on)
+        return Decimal(1) if record is None else record.usd
 
 
 def load_fx(path: Path | None = None) -> FxTable:

@@ -3,10 +3,13 @@
 genai-prices has no announcement dates and no native currencies; costbench's own YAML in
 ``costbench/prices/`` therefore takes precedence: for any (provider, model) that an own file defines,
 imported entries are ignored (``pricebook.load_pricebook``). Imported files go to
-``costbench/prices/imported/<provider>.yml``. Mapping: ``input_mtok`` → input_uncached,
-``cache_read_mtok`` → cache_read, ``cache_write_mtok`` → cache_write_5m, ``output_mtok`` → output;
-``TieredPrices`` → tiers (cliffs over total input, strictly above the start); a ``StartDateConstraint``
-→ a dated entry; a ``TimeOfDateConstraint`` → a time-of-day window of the entry in force.
+a folder given with ``--out`` (never the package). Mapping: ``input_mtok`` → input_uncached,
+``cache_read_mtok`` → cache_read, ``cache_write_mtok`` → cache_write_5m, ``cache_write_1h_mtok`` →
+cache_write_1h, ``output_mtok`` → output; ``TieredPrices`` → tiers (cliffs over total input, strictly above
+the start); a ``StartDateConstraint`` → a dated entry; a ``TimeOfDateConstraint`` → a time-of-day window of
+the entry in force. A model without an input or an output price is refused (never priced "0"); an upstream
+price without a start date is marked ``undated`` (its ``effective_from`` is a placeholder) and every
+imported entry is ``unverified``.
 """
 
 from __future__ import annotations
@@ -18,13 +21,22 @@ from typing import Any
 import yaml
 from genai_prices import data_snapshot, types
 
-from costbench.errors import UnknownModel, did_you_mean
+try:
+    from importlib.metadata import version as _pkg_version
+
+    _VERSION = _pkg_version("genai-prices")
+except Exception:  # noqa: BLE001 (metadata missing in odd installs: the evidence line just lacks the version)
+    _VERSION = "(unknown version)"
+
+from costbench.errors import PriceBookError, UnknownModel, did_you_mean
 
 # costbench provider name → genai-prices provider id
 PROVIDER_IDS = {"deepseek": "deepseek", "mistral": "mistral", "xai": "x-ai", "google": "google",
                 "anthropic": "anthropic", "openai": "openai", "openrouter": "openrouter"}
 EPOCH = "2023-01-01T00:00:00Z"
-"""effective_from of undated upstream prices: "in force since before costbench's history"."""
+"""Placeholder effective_from of undated upstream prices; such entries carry ``undated: true``."""
+_NAMES = {"input_uncached": "input_mtok", "cache_read": "cache_read_mtok", "cache_write_5m": "cache_write_mtok",
+          "cache_write_1h": "cache_write_1h_mtok", "output": "output_mtok"}
 
 
 def _rate(value: Any) -> tuple[Decimal | None, list[dict[str, Any]]]:
@@ -35,27 +47,33 @@ def _rate(value: Any) -> tuple[Decimal | None, list[dict[str, Any]]]:
     return Decimal(value), []
 
 
-def _rates(price: types.ModelPrice) -> tuple[dict[str, Any], dict[int, dict[str, Any]]]:
-    names = {"input_uncached": "input_mtok", "cache_read": "cache_read_mtok", "cache_write_5m": "cache_write_mtok",
-             "output": "output_mtok"}
+def _rates(price: types.ModelPrice, model: str) -> tuple[dict[str, Any], dict[int, dict[str, Any]]]:
     rates: dict[str, Any] = {}
     tiers: dict[int, dict[str, Any]] = {}
-    for ours, theirs in names.items():
+    for ours, theirs in _NAMES.items():
         base, tiered = _rate(getattr(price, theirs, None))
         if base is not None:
             rates[ours] = str(base)
         for t in tiered:
             tiers.setdefault(t["start"], {})[ours] = str(t["price"])
-    rates.setdefault("input_uncached", "0")
-    rates.setdefault("output", "0")
+    missing = [f for f in ("input_uncached", "output") if f not in rates]
+    if missing:
+        raise PriceBookError(f"genai-prices model {model!r} has no {' and no '.join(_NAMES[f] for f in missing)}: "
+                             f"refusing to price it as 0; write its entry in your own price file instead")
     return rates, tiers
 
 
-def _entry(price: types.ModelPrice, start: str, snapshot_note: str) -> dict[str, Any]:
-    rates, tiers = _rates(price)
+def _entry(price: types.ModelPrice, start: str, snapshot_note: str, model: str) -> dict[str, Any]:
+    rates, tiers = _rates(price, model)
+    undated = start == EPOCH
     entry: dict[str, Any] = {"effective_from": start, "currency": "USD", "rates": rates,
                              "source": "https://github.com/pydantic/genai-prices", "checked_on": date.today().isoformat(),
+                             "confidence": "unverified",
+                             "evidence": f"imported from genai-prices {_VERSION} (bundled snapshot), model {model!r}; "
+                                         + ("upstream gives no start date" if undated else f"upstream start date {start[:10]}"),
                              "notes": snapshot_note}
+    if undated:
+        entry["undated"] = True
     if tiers:
         entry["tiers"] = [{"above_input_tokens": start_tokens, "rates": {**rates, **tier}}
                           for start_tokens, tier in sorted(tiers.items())]
@@ -66,18 +84,18 @@ def model_entries(info: types.ModelInfo) -> list[dict[str, Any]]:
     """Dated entries of one upstream model."""
     note = f"imported from genai-prices model {info.id!r}"
     if isinstance(info.prices, types.ModelPrice):
-        return [_entry(info.prices, EPOCH, note + "; no start date upstream")]
+        return [_entry(info.prices, EPOCH, note + "; no start date upstream", info.id)]
     entries: list[dict[str, Any]] = []
     for cond in info.prices:
         constraint = cond.constraint
         if isinstance(constraint, types.TimeOfDateConstraint) and entries:
-            rates, _ = _rates(cond.prices)
+            rates, _ = _rates(cond.prices, info.id)
             entries[-1].setdefault("windows", []).append({"name": "time-of-day", "start_utc": constraint.start_time.replace(tzinfo=None).isoformat(),
                                                           "end_utc": constraint.end_time.replace(tzinfo=None).isoformat(),
                                                           "rates": rates})
         else:
             start = f"{constraint.start_date.isoformat()}T00:00:00Z" if isinstance(constraint, types.StartDateConstraint) else EPOCH
-            entries.append(_entry(cond.prices, start, note))
+            entries.append(_entry(cond.prices, start, note, info.id))
     return entries
 
 
@@ -100,7 +118,8 @@ def import_provider(provider: str, models: list[str]) -> dict[str, Any]:
 
 def dump(doc: dict[str, Any]) -> str:
     """YAML text of a price document (prices stay exact strings)."""
-    head = "# yaml-language-server: $schema=../schema.json\n# Generated by `costbench prices import`; do not edit: own files in costbench/prices/ override it.\n"
+    head = ("# Generated by `costbench prices import` from genai-prices; do not edit: own price files override it.\n"
+            "# Every entry is unverified; `undated: true` marks prices that had no start date upstream.\n")
     return head + yaml.safe_dump(doc, sort_keys=False, allow_unicode=True)
 
 

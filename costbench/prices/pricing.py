@@ -28,23 +28,37 @@ RECONCILE_TOLERANCE_USD = Decimal("0.000001")
 _LOADED: dict[tuple[tuple[str, int, int], ...], tuple[PriceBook, FxTable]] = {}
 
 
+def _stamp(paths: list[Path]) -> tuple[tuple[str, int, int], ...]:
+    files = [f for p in paths for f in (sorted(p.rglob("*.yml")) if p.is_dir() else [p]) if f.exists()]
+    return tuple((str(f), f.stat().st_mtime_ns, f.stat().st_size) for f in files) + tuple((str(p), 0, 0) for p in paths)
+
+
 @dataclass
 class Pricer:
-    """A loaded price book and FX table."""
+    """A loaded price book and FX table; ``price_as`` maps a provider (a gateway) to the one it is priced as."""
 
     book: PriceBook
     fx: FxTable
+    price_as: dict[str, str] = field(default_factory=dict)
     _worst_rates: dict[tuple[str, date], tuple[Decimal, Decimal, Decimal]] = field(default_factory=dict, repr=False)
 
     @classmethod
-    def load(cls) -> Pricer:
-        """The packaged price book and FX table (parsed again only when a price file changed)."""
-        stamp = tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in sorted(PRICES_DIR.rglob("*.yml")))
+    def load(cls, cfg: Any = None) -> Pricer:
+        """The packaged price book (plus the config's ``[prices]`` books and ``price_as``) and the FX table;
+        parsed again only when a price file changed."""
+        user = list(cfg.prices.paths) if cfg is not None else []
+        imported = [cfg.prices.imported] if cfg is not None else []
+        stamp = _stamp([PRICES_DIR, *imported, *user])
         cached = _LOADED.get(stamp)
         if cached is None:  # the YAML parse takes 20-40 ms: once per process, not once per night of a replay
             _LOADED.clear()
-            cached = _LOADED[stamp] = (load_pricebook(PRICES_DIR), load_fx(PRICES_DIR / "fx.yml"))
-        return cls(*cached)
+            book = load_pricebook(PRICES_DIR, overrides=user, imported=imported)
+            cached = _LOADED[stamp] = (book, load_fx(PRICES_DIR / "fx.yml"))
+        return cls(*cached, price_as=cfg.pricing_names() if cfg is not None else {})
+
+    def entry(self, provider: str, model: str, at: datetime) -> Any:
+        """The price entry in force for a call (through ``price_as``)."""
+        return self.book.price_for(self.price_as.get(provider, provider), model, at)
 
     @property
     def version(self) -> str:
@@ -53,7 +67,7 @@ class Pricer:
 
     def cost(self, provider: str, model: str, at: datetime, usage: Usage) -> costs.Cost:
         """The cost of one call."""
-        return costs.cost(usage, self.book.price_for(provider, model, at), at, self.fx)
+        return costs.cost(usage, self.entry(provider, model, at), at, self.fx)
 
     def cost_usd(self, provider: str, model: str, at: datetime, usage: Usage) -> Decimal:
         """The cost of one call in USD."""
@@ -76,7 +90,7 @@ class Pricer:
     def worst_case_usd(self, provider: str, model: str, at: datetime, prompt_tokens: int, max_output: int) -> Decimal:
         """The most a call can cost: every prompt token at the dearest input rate of the entry (any tier,
         window or cache write), every output token at the dearest output rate, plus the request fee."""
-        entry = self.book.price_for(provider, model, at)
+        entry = self.entry(provider, model, at)
         key = (entry.entry_id, at.date())
         if key not in self._worst_rates:
             sets = [entry.rates, *(t.rates for t in entry.tiers), *(w.rates for w in entry.windows)]
@@ -140,12 +154,40 @@ def _entry_rows(pricer: Pricer) -> list[list[Any]]:
     return rows_out
 
 
+def _detail_rows(pricer: Pricer) -> list[list[Any]]:
+    out = []
+    for history in pricer.book.entries_by_model.values():
+        for prev, e in zip([None, *history], history, strict=False):
+            conv = None if prev is None else pricer.fx.rate(prev.currency, e.effective_from) / pricer.fx.rate(e.currency, e.effective_from)
+            out.append([pricer.version, e.entry_id, e.confidence, e.evidence, e.undated, e.rates.cache_read is not None,
+                        e.rates.cache_write_5m is not None, e.rates.cache_write_1h is not None,
+                        None if conv is None else conv.quantize(Decimal("1e-12"))])
+    return out
+
+
+def _window_rows(pricer: Pricer) -> list[list[Any]]:
+    return [[pricer.version, e.entry_id, w.name, w.start_utc, w.end_utc, *w.rates.per_field().values()]
+            for e in pricer.book.all_entries() for w in e.windows]
+
+
+def _fx_rows(pricer: Pricer) -> list[list[Any]]:
+    return [[pricer.version, r.currency, r.since, r.usd, r.basis or None, r.source]
+            for rates in pricer.fx.rates.values() for r in rates]
+
+
+def _insert(con: duckdb.DuckDBPyConnection, table: str, values: list[list[Any]]) -> None:
+    if values:
+        con.executemany(f"INSERT INTO {table} VALUES ({', '.join('?' * len(values[0]))})", values)
+
+
 def sync_price_entries(con: duckdb.DuckDBPyConnection, pricer: Pricer) -> None:
-    """Store this price-book version's entries (once per version), so analytics can trace every figure."""
+    """Store this price-book version's entries, their details and windows, and its FX rates (once per
+    version), so analytics can trace every figure."""
     if rows(con, "SELECT 1 AS x FROM price_entries WHERE pricebook_version = ? LIMIT 1", [pricer.version]):
         return
-    values = _entry_rows(pricer)
-    con.executemany(f"INSERT INTO price_entries VALUES ({', '.join('?' * len(values[0]))})", values)
+    for table, values in (("price_entries", _entry_rows(pricer)), ("price_entry_details", _detail_rows(pricer)),
+                          ("price_windows", _window_rows(pricer)), ("fx_rates", _fx_rows(pricer))):
+        _insert(con, table, values)
 
 
 _COST_TYPES = ["VARCHAR"] * 5 + ["DECIMAL(38, 12)"] * 9 + ["VARCHAR", "VARCHAR", "DECIMAL(38, 12)", "BOOLEAN",
@@ -199,7 +241,7 @@ def reprice(con: duckdb.DuckDBPyConnection, since: date, pricer: Pricer | None =
     return {run_id: price_run(con, run_id, pricer) for run_id in run_ids}
 
 
-def price(db_path: Path, run_id: str) -> int:
-    """Open the store and price one run."""
+def price(db_path: Path, run_id: str, cfg: Any = None) -> int:
+    """Open the store and price one run (with the config's user price books and ``price_as``, if given)."""
     with opened(db_path) as con:
-        return price_run(con, run_id)
+        return price_run(con, run_id, Pricer.load(cfg))

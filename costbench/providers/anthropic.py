@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from costbench.errors import UsageError
-from costbench.providers.base import Adapter, Completion, HttpRequest, Message
+from costbench.providers.base import Adapter, Completion, HttpRequest, Message, require_counters
 from costbench.providers.openai_compatible import _checked, _int
 from costbench.usage import Usage
 
@@ -84,6 +84,7 @@ class Anthropic(Adapter):
         return Completion("".join(parts), self.normalize_usage(usage), usage, None, model, stop)
 
     def normalize_usage(self, raw: Mapping[str, Any]) -> Usage:
+        require_counters(self.dialect, raw, "input_tokens", "output_tokens")
         creation = raw.get("cache_creation")
         if creation:
             write_5m, write_1h = _int(creation, "ephemeral_5m_input_tokens"), _int(creation, "ephemeral_1h_input_tokens")

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any, ClassVar
 
-from costbench.errors import ProviderError
+from costbench.errors import ProviderError, UsageError
 from costbench.usage import Usage
 
 Message = dict[str, str]
@@ -94,6 +94,15 @@ class Adapter:
             status=status,
             retry_after=retry_after,
         )
+
+
+def require_counters(dialect: str, raw: Mapping[str, Any], *required: str) -> None:
+    """Usage without the dialect's counters is unreadable: an error naming what was found, never zeros."""
+    missing = [key for key in required if not isinstance(raw.get(key), int) or isinstance(raw.get(key), bool)]
+    if missing:
+        found = ", ".join(sorted(map(str, raw))) or "nothing"
+        raise UsageError(f"{dialect}: unreadable usage: no integer {', '.join(missing)} (found: {found}); "
+                         f"check the dialect of this provider")
 
 
 _SECONDS = re.compile(r"\s*(\d+)(\.\d+)?\s*")

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from costbench.errors import UsageError
-from costbench.providers.base import Adapter, Completion, HttpRequest, Message
+from costbench.providers.base import Adapter, Completion, HttpRequest, Message, require_counters
 from costbench.providers.openai_compatible import _checked, _int
 from costbench.usage import Usage
 
@@ -59,6 +59,7 @@ class Gemini(Adapter):
                           chunks[-1].get("modelVersion"), finish)
 
     def normalize_usage(self, raw: Mapping[str, Any]) -> Usage:
+        require_counters(self.dialect, raw, "promptTokenCount")  # zero candidates may be omitted, the prompt never
         cached, thoughts = _int(raw, "cachedContentTokenCount"), _int(raw, "thoughtsTokenCount")
         usage = Usage(input_uncached_tokens=_int(raw, "promptTokenCount") - cached + _int(raw, "toolUsePromptTokenCount"),
                       cache_read_tokens=cached, output_tokens=_int(raw, "candidatesTokenCount") + thoughts,

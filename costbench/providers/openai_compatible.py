@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from costbench.errors import UsageError
-from costbench.providers.base import Adapter, Completion, HttpRequest, Message
+from costbench.providers.base import Adapter, Completion, HttpRequest, Message, require_counters
 from costbench.usage import TOKEN_FIELDS, Usage
 
 
@@ -33,6 +33,9 @@ def _checked(usage: Usage, raw: Mapping[str, Any]) -> Usage:
     if usage.reasoning_tokens > usage.output_tokens:
         raise UsageError(f"usage {dict(raw)}: reasoning tokens exceed output tokens")
     return usage
+
+
+XAI_TICKS_PER_USD = Decimal(10) ** 10
 
 
 class OpenAIChat(Adapter):
@@ -75,6 +78,7 @@ class OpenAIChat(Adapter):
         return Completion("".join(parts), self.normalize_usage(usage), dict(usage), None, model, finish)
 
     def normalize_usage(self, raw: Mapping[str, Any]) -> Usage:
+        require_counters(self.dialect, raw, "prompt_tokens", "completion_tokens")
         details = raw.get("prompt_tokens_details") or {}
         cached, written = _int(details, "cached_tokens"), _int(details, "cache_write_tokens")
         reasoning = _int(raw.get("completion_tokens_details"), "reasoning_tokens")
@@ -106,6 +110,7 @@ class DeepSeek(OpenAIChat):
     def normalize_usage(self, raw: Mapping[str, Any]) -> Usage:
         if "prompt_cache_hit_tokens" not in raw and "prompt_cache_miss_tokens" not in raw:
             return super().normalize_usage(raw)
+        require_counters(self.dialect, raw, "prompt_cache_hit_tokens", "prompt_cache_miss_tokens", "completion_tokens")
         reasoning = _int(raw.get("completion_tokens_details"), "reasoning_tokens")
         usage = Usage(input_uncached_tokens=_int(raw, "prompt_cache_miss_tokens"),
                       cache_read_tokens=_int(raw, "prompt_cache_hit_tokens"),
@@ -140,19 +145,62 @@ class XAI(OpenAIChat):
     def _output(self, raw: Mapping[str, Any], reasoning: int) -> int:
         return _int(raw, "completion_tokens") + reasoning
 
+    def _reported_cost(self, raw: Mapping[str, Any]) -> Decimal | None:
+        # ``cost_in_usd_ticks``: the billed amount after caching discounts, 1 USD = 1e10 ticks
+        # (https://docs.x.ai/developers/cost-tracking; PROVIDER-BILLING.md §8).
+        ticks = raw.get("cost_in_usd_ticks")
+        if ticks is None:
+            return None
+        if not isinstance(ticks, int) or isinstance(ticks, bool):
+            raise UsageError(f"xai: unreadable cost_in_usd_ticks {ticks!r}: expected an integer")
+        return Decimal(ticks) / XAI_TICKS_PER_USD
+
 
 class OpenRouter(OpenAIChat):
     """OpenRouter: reasoning inside ``completion_tokens``; ``usage.cost`` in credits (USD).
 
     https://openrouter.ai/docs/use-cases/usage-accounting; ``prompt_tokens`` includes cached and
-    cache-write tokens (verified by cost arithmetic, PROVIDER-BILLING.md §7).
+    cache-write tokens (verified by cost arithmetic, PROVIDER-BILLING.md §7). Its Responses-API shape
+    (``input_tokens`` ⊇ ``input_tokens_details.cached_tokens``, ``output_tokens``, ``cost``) is read too.
+    Models that cache only at explicit breakpoints (Anthropic, Gemini) get ``cache_control`` on content
+    blocks, "required on a per-message basis" (https://openrouter.ai/docs/features/prompt-caching).
     """
 
     dialect = "openrouter"
     default_base_url = "https://openrouter.ai/api/v1"
     api_key_env = "OPENROUTER_API_KEY"
     max_tokens_field = "max_tokens"
+    explicit_cache_prefixes = ("anthropic/", "google/gemini")
+
+    def build_request(self, model: str, messages: Sequence[Message], max_output_tokens: int, *,
+                      cache_breakpoints: Sequence[int] = (), stream: bool = False) -> HttpRequest:
+        request = super().build_request(model, messages, max_output_tokens, stream=stream)
+        if not cache_breakpoints or not model.startswith(self.explicit_cache_prefixes):
+            return request
+        # The same marks as the direct Anthropic adapter: the fixed context plus the newest message.
+        marks = set(cache_breakpoints) | {len(messages) - 1}
+        request.json["messages"] = [
+            {"role": m["role"], "content": [{"type": "text", "text": m["content"], "cache_control": {"type": "ephemeral"}}]}
+            if i in marks else dict(m) for i, m in enumerate(messages)]
+        return request
+
+    def normalize_usage(self, raw: Mapping[str, Any]) -> Usage:
+        if "prompt_tokens" in raw or "input_tokens" not in raw:
+            return super().normalize_usage(raw)
+        require_counters(self.dialect, raw, "input_tokens", "output_tokens")
+        details = raw.get("input_tokens_details") or {}
+        cached, written = _int(details, "cached_tokens"), _int(details, "cache_write_tokens")
+        usage = Usage(input_uncached_tokens=_int(raw, "input_tokens") - cached - written, cache_read_tokens=cached,
+                      cache_write_5m_tokens=written, output_tokens=_int(raw, "output_tokens"),
+                      reasoning_tokens=_int(raw.get("output_tokens_details"), "reasoning_tokens"),
+                      provider_reported_cost=self._reported_cost(raw))
+        return _checked(usage, raw)
 
     def _reported_cost(self, raw: Mapping[str, Any]) -> Decimal | None:
         cost = raw.get("cost")
-        return None if cost is None else Decimal(str(cost))
+        if cost is None or raw.get("is_byok"):  # BYOK calls report 0: the upstream bills them (§7)
+            return None
+        try:
+            return Decimal(str(cost))
+        except ArithmeticError:
+            raise UsageError(f"openrouter: unreadable usage.cost {cost!r}") from None

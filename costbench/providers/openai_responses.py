@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from costbench.errors import UsageError
-from costbench.providers.base import Adapter, Completion, HttpRequest, Message
+from costbench.providers.base import Adapter, Completion, HttpRequest, Message, require_counters
 from costbench.providers.openai_compatible import _checked, _int
 from costbench.usage import Usage
 
@@ -52,6 +52,7 @@ class OpenAIResponses(Adapter):
         raise UsageError("openai_responses: stream ended without response.completed (truncated?)")
 
     def normalize_usage(self, raw: Mapping[str, Any]) -> Usage:
+        require_counters(self.dialect, raw, "input_tokens", "output_tokens")
         details = raw.get("input_tokens_details") or {}
         cached, written = _int(details, "cached_tokens"), _int(details, "cache_write_tokens")
         usage = Usage(input_uncached_tokens=_int(raw, "input_tokens") - cached - written, cache_read_tokens=cached,

@@ -71,9 +71,10 @@ def series(rows: list[dict[str, Any]], x: str, y: str, title: str, color: str | 
 
 
 def effects(row: dict[str, Any]) -> str:
-    """Bars of the decomposition of a price change: price, cache and usage effects (USD per solved task)."""
+    """Bars of the decomposition of a price change: price, cache, FX and usage effects (USD per solved task)."""
     data = [{"effect": name, "usd": _f(row[key])} for name, key in
-            (("price", "price_effect_usd"), ("cache", "cache_effect_usd"), ("usage", "usage_effect_usd"))
+            (("price", "price_effect_usd"), ("cache", "cache_effect_usd"), ("FX", "fx_effect_usd"),
+             ("usage", "usage_effect_usd"))
             if row[key] is not None]
     return _svg({"width": 360, "height": 160, "data": {"values": data}, "mark": "bar",
                  "encoding": {"y": {"field": "effect", "type": "nominal", "title": None, "sort": None},

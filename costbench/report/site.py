@@ -177,17 +177,27 @@ def _tasks(site: Site, con: duckdb.DuckDBPyConnection) -> None:
 
 def _changes(site: Site, changes: list[dict[str, Any]]) -> None:
     for change in changes:
-        site.page(f"changes/{slug(change['entry_id'])}.html", "change.html.j2", change=change, window_days=WINDOW_DAYS,
+        name = slug(_event_id(change))
+        site.page(f"changes/{name}.html", "change.html.j2", change=change, window_days=WINDOW_DAYS,
                   chart=report_charts.effects(change) if change["calls_before"] and change["calls_after"] else "",
-                  downloads=site.data(f"change-{slug(change['entry_id'])}", [change]))
+                  downloads=site.data(f"change-{name}", [change]))
     site.page("changes/index.html", "changes.html.j2", changes=changes, window_days=WINDOW_DAYS)
+
+
+def _event_id(change: dict[str, Any]) -> str:
+    """A price change's page is its entry; a window event adds its kind and window (same entry, own page)."""
+    if change.get("window_name") is None:
+        return change["entry_id"]
+    return f"{change['entry_id']}-{change['event_kind']}-{change['window_name']}"
 
 
 def _quality_and_runs(site: Site, con: duckdb.DuckDBPyConnection) -> None:
     runs = query(con, "analytics/run_history")
     checks = query(con, "report/quality_results")
+    recon, fx = query(con, "analytics/reconciliation"), query(con, "analytics/fx_rates_used")
     site.page("runs.html", "runs.html.j2", runs=runs, downloads=site.data("run_history", runs))
-    site.page("quality.html", "quality.html.j2", checks=checks, runs=runs, downloads=site.data("quality_results", checks))
+    site.page("quality.html", "quality.html.j2", checks=checks, runs=runs, reconciliation=recon, fx_rates=fx,
+              recon_downloads=site.data("reconciliation", recon), downloads=site.data("quality_results", checks))
 
 
 def build(db_path: Path, out_dir: Path) -> SiteResult:

@@ -160,7 +160,7 @@ async def run_catalog_async(cfg: Config, budget: Budget, *, run_at: datetime | N
                       shard=shard, emulated_clock=emulated_clock, cfg=cfg)
     from costbench.prices.pricing import Pricer  # imported late: the price book is only needed for a real run
 
-    pricer = Pricer.load()
+    pricer = Pricer.load(cfg)  # with [prices] paths and price_as
     budget.count_landed(journal.run_spend(cfg.paths.landing, run_id, record_pricer(pricer)).landed_usd)  # a resume
     _preflight(cfg, run_id, attempts, pricer, run_at, budget)
     journal.write_manifest(cfg.paths.landing, run_id, _manifest(cfg, catalog, run_id, run_at, budget, pricer))
@@ -237,7 +237,7 @@ def spent_today_usd(cfg: Config, day: datetime, run_id: str = "", pricer: Any = 
     from costbench.prices.pricing import Pricer
     from costbench.store.db import opened, rows
 
-    price = record_pricer(pricer or Pricer.load())
+    price = record_pricer(pricer or Pricer.load(cfg))
     journals, covered = journal.day_spend_usd(cfg.paths.landing, day.date(), run_id, price)
     if not cfg.paths.db.exists():
         return journals

@@ -33,6 +33,10 @@ MODEL_AUDIT = "models_failing_calls"
 MAX_LATENCY_MS = 600_000
 """A call slower than 10 minutes is not a latency, it is a bug."""
 
+RECONCILIATION_MAX_FLAGGED_SHARE = 0.05
+"""A model whose computed cost disagrees with the provider's own figure on more than 5 % of its calls fails
+the run: the price book (or a usage mapping) is wrong for it."""
+
 SUITES: dict[str, list[tuple[str, dict[str, Any]]]] = {
     "calls": [
         ("ExpectTableRowCountToBeBetween", {"min_value": 1}),
@@ -131,6 +135,13 @@ def model_line(row: dict[str, Any]) -> str:
             f"{(row['dominant_cause'] or 'no successful call')[:200]}")
 
 
+def _reconciliation(con: duckdb.DuckDBPyConnection, run_id: str) -> CheckResult:
+    bad = query(con, "quality/reconciliation_share", run_id=run_id, max_share=RECONCILIATION_MAX_FLAGGED_SHARE)
+    detail = "; ".join(f"{b['provider']}/{b['model']}: {b['flagged_calls']} of {b['calls_with_figure']} calls differ from "
+                       f"the provider's figure (total {b['total_delta_usd']} USD)" for b in bad)
+    return CheckResult("reconciliation_flagged_share", "reconciliation", not bad, len(bad), detail[:300] or None)
+
+
 def _store(con: duckdb.DuckDBPyConnection, run_id: str, checks: list[CheckResult]) -> None:
     now = datetime.now(UTC)
     con.execute("DELETE FROM quality_results WHERE run_id = ?", [run_id])
@@ -149,6 +160,7 @@ def check_run(con: duckdb.DuckDBPyConnection, run_id: str, max_failed_share: flo
         df = con.execute(f"SELECT * EXCLUDE ({_heavy(table)}) FROM {table} WHERE run_id = ?", [run_id]).df()
         checks += _gx_results(table, df, expectations)
     checks += _audits(con, run_id, max_failed_share)
+    checks.append(_reconciliation(con, run_id))
     _store(con, run_id, checks)
     failures = [f"{c.name} ({c.detail})" if c.detail else c.name for c in checks if not c.passed and c.kind != "warn"]
     warnings = [f"{c.name}: {c.failing_rows} call(s) charged at worst case" for c in checks if not c.passed and c.kind == "warn"]

@@ -1,11 +1,13 @@
 -- The leaderboard: success rate, effective cost per solved task with a 95 % bootstrap interval, advertised
--- vs effective $/Mtok and cache hit rate. advertised_input/output = the latest list price; the blended
--- advertised price uses the list prices in force at each call. Grain: one row per provider × model over runs that passed the gate.
--- Bootstrap: 200 deterministic replicates resampling clusters with replacement (hash-based picks): whole
+-- vs effective $/Mtok and cache hit rate. advertised_input/output = the list prices of the entries in force
+-- during the data window (those that priced its calls; never a later entry), weighted by calls and listed in
+-- advertised_entries; the blended advertised price uses the list prices in force at each call. Grain: one row per provider × model over runs that passed the gate.
+-- Bootstrap: 200 deterministic replicates resampling clusters with replacement (md5-based picks, the same on
+-- every DuckDB version: the first 15 hex digits of md5('rep/i/provider/model') modulo the cluster count): whole
 -- nights once a model has 10 or more, (night, task) pairs before that; interval = 2.5 % / 97.5 % discrete
 -- quantiles of the replicates' cost per solved task. No parameters. Reads the daily_usage rollup.
 WITH ok AS (      -- the daily_usage rollup (one row per run × model × task version × price entry)
-    SELECT d.*, r.simulated,
+    SELECT d.*, r.simulated, r.pricebook_version,
            pe.input_uncached_per_mtok * pe.fx_rate_to_usd AS list_in_usd,   -- list prices of the entry that priced it
            pe.output_per_mtok * pe.fx_rate_to_usd AS list_out_usd
     FROM daily_usage d JOIN runs r ON r.run_id = d.run_id AND r.status = 'ok'
@@ -27,7 +29,8 @@ numbered AS (
 ),
 sizes AS (SELECT DISTINCT provider, model, n FROM numbered),
 draws AS (
-    SELECT s.provider, s.model, r.rep, hash(r.rep, i.i, s.provider, s.model) % s.n AS idx
+    SELECT s.provider, s.model, r.rep,
+           ('0x' || left(md5(concat_ws('/', r.rep, i.i, s.provider, s.model)), 15))::BIGINT % s.n AS idx
     FROM sizes s CROSS JOIN range(200) r(rep) CROSS JOIN LATERAL (SELECT unnest(range(s.n)) AS i) i
 ),
 replicates AS (
@@ -49,12 +52,14 @@ totals AS (
                + output_tokens * list_out_usd)::DECIMAL(38, 12) AS list_cost_usd_mtok
     FROM ok GROUP BY ALL
 ),
-latest AS (
-    SELECT provider, model,
-           arg_max(input_uncached_per_mtok * fx_rate_to_usd, effective_from) AS in_usd,
-           arg_max(output_per_mtok * fx_rate_to_usd, effective_from) AS out_usd
-    FROM price_entries
-    WHERE pricebook_version = (SELECT arg_max(pricebook_version, run_at) FROM runs WHERE pricebook_version IS NOT NULL)
+latest AS (      -- "advertised": the entries that priced the window's calls, weighted by calls
+    SELECT o.provider, o.model, money_div(sum(o.calls * o.list_in_usd), sum(o.calls)) AS in_usd,
+           money_div(sum(o.calls * o.list_out_usd), sum(o.calls)) AS out_usd,
+           string_agg(DISTINCT o.entry_id, ', ' ORDER BY o.entry_id) AS entries,
+           bool_or(pd.confidence = 'unverified') AS unverified
+    FROM ok o
+    LEFT JOIN price_entry_details pd ON pd.entry_id = o.entry_id AND pd.pricebook_version = o.pricebook_version
+    WHERE o.list_in_usd IS NOT NULL
     GROUP BY ALL
 )
 SELECT t.provider,
@@ -69,6 +74,8 @@ SELECT t.provider,
        ci.hi::DECIMAL(38, 12)                                              AS cpst_ci_high_usd,
        l.in_usd::DECIMAL(38, 12)                                           AS advertised_input_per_mtok_usd,
        l.out_usd::DECIMAL(38, 12)                                          AS advertised_output_per_mtok_usd,
+       l.entries                                                           AS advertised_entries,
+       l.unverified                                                        AS advertised_unverified,
        -- list prices in force at each call, at the measured token mix, without any cache discount
        money_div(t.list_cost_usd_mtok, t.uncached + t.cache_read + t.cache_write + t.output_tokens)
                                                                            AS advertised_blended_per_mtok_usd,

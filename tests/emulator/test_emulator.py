@@ -20,8 +20,12 @@ def emu():
         yield server
 
 
+_CLIENT = httpx2.Client(timeout=10)
+"""One client for the module: a new client per request builds a TLS context each time (slow on a busy machine)."""
+
+
 def post(emu, path: str, body: dict, key: str = "k-test", **headers: str) -> httpx2.Response:
-    return httpx2.post(f"{emu.url}{path}", json=body, headers={"Authorization": f"Bearer {key}", **headers}, timeout=10)
+    return _CLIENT.post(f"{emu.url}{path}", json=body, headers={"Authorization": f"Bearer {key}", **headers})
 
 
 def test_openai_sdk_chat_and_stream_with_usage(emu) -> None:

@@ -37,7 +37,8 @@ def test_missing_usage_is_an_error_never_zero(dialect: str) -> None:
 
 def test_cached_tokens_above_prompt_is_rejected() -> None:
     with pytest.raises(UsageError, match="negative input_uncached_tokens"):
-        get_adapter("openai_chat").normalize_usage({"prompt_tokens": 10, "prompt_tokens_details": {"cached_tokens": 20}})
+        get_adapter("openai_chat").normalize_usage({"prompt_tokens": 10, "completion_tokens": 1,
+                                                                    "prompt_tokens_details": {"cached_tokens": 20}})
 
 
 def test_unknown_dialect_suggests() -> None:
@@ -80,3 +81,50 @@ def test_cli_normalize_errors_are_one_line(args: list[str], stdin: str, message:
     result = CliRunner().invoke(main, ["usage", "normalize", *args], input=stdin)
     assert result.exit_code == 1
     assert message in result.output and len(result.output.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(("dialect", "usage", "found"), [
+    ("openai_chat", {"input_tokens": 10, "output_tokens": 2}, "input_tokens, output_tokens"),  # a Responses shape
+    ("openrouter", {"tokens": 12, "cost": 0.1}, "cost, tokens"),
+    ("deepseek", {"total_tokens": 5}, "total_tokens"),
+    ("anthropic", {"prompt_tokens": 5, "completion_tokens": 1}, "completion_tokens, prompt_tokens"),
+    ("gemini", {"totalTokenCount": 9}, "totalTokenCount"),
+    ("openai_responses", {"prompt_tokens": "7", "completion_tokens": 1}, "completion_tokens, prompt_tokens"),
+])
+def test_unreadable_usage_is_an_error_naming_what_was_found(dialect: str, usage: dict, found: str) -> None:
+    with pytest.raises(UsageError, match=f"unreadable usage.*found: {found}"):
+        get_adapter(dialect).normalize_usage(usage)
+
+
+def test_cli_normalize_unreadable_usage_exits_1_with_the_keys_found() -> None:
+    body = {"choices": [{"message": {"content": "x"}}], "usage": {"tokens_in": 3, "tokens_out": 4}}
+    result = CliRunner().invoke(main, ["usage", "normalize", "--dialect", "openrouter"], input=json.dumps(body))
+    assert result.exit_code == 1
+    assert "found: tokens_in, tokens_out" in result.output and len(result.output.strip().splitlines()) == 1
+
+
+def test_xai_ticks_are_the_provider_reported_cost() -> None:
+    # 232,856,000 ticks / 1e10 ticks per USD (docs.x.ai cost-tracking) = $0.0232856, written out by hand
+    usage = get_adapter("xai").normalize_usage({"prompt_tokens": 1, "completion_tokens": 1, "cost_in_usd_ticks": 232856000})
+    assert usage.provider_reported_cost == Decimal("0.0232856")
+    with pytest.raises(UsageError, match="cost_in_usd_ticks"):
+        get_adapter("xai").normalize_usage({"prompt_tokens": 1, "completion_tokens": 1, "cost_in_usd_ticks": "12"})
+
+
+def test_openrouter_byok_cost_is_not_a_provider_figure() -> None:
+    usage = get_adapter("openrouter").normalize_usage({"prompt_tokens": 5, "completion_tokens": 1, "cost": 0, "is_byok": True})
+    assert usage.provider_reported_cost is None
+
+
+@pytest.mark.parametrize(("model", "marked"), [("anthropic/claude-sonnet-4", True), ("google/gemini-2.5-flash", True),
+                                               ("openai/gpt-5-mini", False)])
+def test_openrouter_sends_cache_control_where_caching_is_explicit(model: str, marked: bool) -> None:
+    msgs = [{"role": "system", "content": "long doc"}, {"role": "user", "content": "q1"}, {"role": "user", "content": "q2"}]
+    req = get_adapter("openrouter").build_request(model, msgs, 10, cache_breakpoints=[0])
+    blocks = [m["content"] for m in req.json["messages"]]
+    if marked:  # the fixed context and the newest message, as the direct Anthropic adapter marks them
+        assert blocks[0] == [{"type": "text", "text": "long doc", "cache_control": {"type": "ephemeral"}}]
+        assert blocks[1] == "q1" and blocks[2][0]["cache_control"] == {"type": "ephemeral"}
+    else:
+        assert blocks == ["long doc", "q1", "q2"]
+    assert get_adapter("openrouter").build_request(model, msgs, 10).json["messages"] == msgs
