@@ -143,7 +143,7 @@ def provider_client(base_url: str, *, headers: dict[str, str], timeout_s: float,
 def run(coro: Coroutine[Any, Any, T]) -> T:
     """Run ``coro`` on a new uvloop event loop (asyncio's own when uvloop is missing).
 
-    uvloop (pinned; uvicorn uses it too) cuts the runner's client CPU per call on aiohttp: see
+    uvloop (pinned; uvicorn uses it too) cuts the client CPU per call on aiohttp by about 7 %: see
     ``bench/transport_cpu.py`` and docs/runner.md for the figures.
     """
     try:
