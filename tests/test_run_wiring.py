@@ -32,3 +32,13 @@ def test_the_pipeline_starts_an_emulator_only_when_one_is_needed(tmp_path) -> No
         assert httpx2.get(f"{url}/_emulator/health", timeout=10).status_code == 200
     with pytest.raises(httpx2.TransportError):  # stopped with the block
         httpx2.get(f"{url}/_emulator/health", timeout=2)
+
+
+def test_pipeline_run_catalog_runs_an_emulated_config_end_to_end(tmp_path) -> None:
+    from costbench.run import journal
+
+    cfg = write_config(tmp_path, None, models=("deepseek/deepseek-chat",), tasks=["capital_cities"])
+    result = pipeline.run_catalog(cfg, run_id="r1")
+    landed = journal.landed_records(cfg.paths.landing, "r1")
+    assert result.sent_calls == len(landed) > 0 and result.failed_calls == 0
+    assert all(r["simulated"] and r["status"] == "ok" for r in landed.values())
