@@ -51,10 +51,11 @@ class ResponseTooLarge(httpx2.RemoteProtocolError):
 
 def unsafe_header(headers: httpx2.Headers) -> str | None:
     """The name of the first header whose value holds CR, LF or NUL, else None."""
-    for name, value in headers.raw:
-        if _UNSAFE.search(value) or _UNSAFE.search(name):
-            return name.decode("ascii", errors="replace")
-    return None
+    raw = headers.raw
+    if not _UNSAFE.search(b"\t".join(b"\t".join(pair) for pair in raw)):  # one scan: the usual case
+        return None
+    return next(name.decode("ascii", errors="replace") for name, value in raw
+                if _UNSAFE.search(name) or _UNSAFE.search(value))
 
 
 class _BoundedStream(AiohttpResponseStream):
