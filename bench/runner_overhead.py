@@ -208,6 +208,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=900, help="calls per measurement (about)")
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds per point (medians printed)")
+    parser.add_argument("--points", default="0,50", help="which latency points to run (0: vs bare and SDK; 50: ceiling)")
     parser.add_argument("--rpm", action="store_true", help="run the rate-limited check instead (≥ 100 s at default)")
     parser.add_argument("--rpm-calls", type=int, default=1000, help="calls in the rate-limited run")
     parser.add_argument("--overdrive", type=float, default=1.0, help="client RPM ÷ the emulator's (1.5 must FAIL)")
@@ -219,7 +220,10 @@ def main() -> None:
             rate_limited(url, 600, args.rpm_calls, args.overdrive)
         return
     repeats = max(1, args.calls // 9)
+    wanted = {int(p) for p in args.points.split(",")}
     for latency, concurrency, sdk in ((0, 32, True), (50, 64, False)):
+        if latency not in wanted:
+            continue
         # A fresh emulator per point: its ledger and idempotency store grow with every request.
         with emulator_process() as url:
             compare(url, latency, concurrency, repeats, args.rounds, sdk)

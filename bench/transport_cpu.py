@@ -5,7 +5,7 @@ running in its own process; the client's CPU time (``time.process_time``) divide
 calls/s. Transports: httpx2's default (httpcore2 on anyio), ``httpx_aiohttp.httpx2`` (aiohttp under an
 ``httpx2.AsyncClient``, the runner's), a bare ``aiohttp.ClientSession`` (the floor: no httpx2 layer), and the
 removed hand-written ones (``costbench.run.h1`` / ``netio``) when this checkout still has them.
-Usage: python bench/transport_cpu.py [--calls N] [--concurrency C] [--rounds R]
+Usage: python bench/transport_cpu.py [--calls N] [--concurrency C] [--rounds R] [--only NAME]
 """
 
 from __future__ import annotations
@@ -90,6 +90,7 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--only", default="", help="measure only transports whose name contains this")
     args = parser.parse_args()
     n, conc = args.calls, args.concurrency
     jobs: dict[str, Callable[[str], Callable[[], Awaitable[None]]]] = {
@@ -100,6 +101,7 @@ def main() -> None:
     }
     for name, make in _old_transports(conc).items():
         jobs[name] = lambda url, make=make: lambda: _httpx2_run(url, n, conc, make)  # type: ignore[misc]
+    jobs = {name: job for name, job in jobs.items() if args.only in name}
     results: dict[tuple[str, str], list[tuple[float, float]]] = {}
     with emulator_process() as url:
         configure(url, latency_ms=0, rate_limits={})

@@ -1,6 +1,6 @@
 """Several runner processes for one run (``[run] processes = N``).
 
-One Python process tops out near one CPU core of HTTP work (2,000-2,500 calls/s against the emulator here),
+One Python process tops out near one CPU core of HTTP work (see docs/runner.md for the figures),
 so a fast endpoint (the emulator, a local proxy, a high-limit provider) can keep N cores busy. The
 parent plans the run, checks the estimate, writes the manifest and holds the run lock, then forks N
 children. Child ``i`` plays every N-th attempt (a multi-turn conversation stays in one process) and
