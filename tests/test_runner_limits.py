@@ -93,3 +93,31 @@ def test_configured_rpm_spaces_the_requests(tmp_path) -> None:
     assert result.sent_calls == CASES and len(stamps) == CASES
     gaps = [(b - a).total_seconds() for a, b in zip(stamps, stamps[1:], strict=False)]
     assert all(g >= 0.49 for g in gaps), gaps  # never a burst, whatever the machine's speed
+
+
+def test_provider_concurrency_bounds_the_connections_the_server_sees(tmp_path) -> None:
+    # concurrency = 2: the emulator (uvicorn) never holds more than 2 open connections or 2 requests in flight.
+    import threading
+
+    with EmulatorServer(EmulatorConfig(seed=2, latency_ms=150, catalog_dir=ROOT / "tasks_catalog")) as emu:
+        state = emu._server.server_state  # the server's own bookkeeping of connections and request tasks
+        seen: list[tuple[int, int]] = []
+        stop = threading.Event()
+
+        def sample() -> None:
+            while not stop.is_set():
+                seen.append((len(state.connections), len(state.tasks)))
+                stop.wait(0.005)
+
+        sampler = threading.Thread(target=sample)
+        cfg = write_config(tmp_path, emu.url, models=("mistral/mistral-large-2411",), concurrency=2)
+        sampler.start()
+        try:
+            result = run_catalog(cfg, run_id="r", run_at=T0)
+        finally:
+            stop.set()
+            sampler.join()
+        served = state.total_requests
+    assert result.sent_calls == 9 and result.failed_calls == 0 and served == 9
+    assert max(c for c, _ in seen) <= 2 and max(t for _, t in seen) <= 2
+    assert max(c for c, _ in seen) >= 1  # the sampler did watch the run
