@@ -10,7 +10,7 @@ export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export PREFECT_UI_ENABLED := false
 export PREFECT_HOME ?= $(CURDIR)/var/prefect
 
-.PHONY: help setup demo test bench lock clean browser
+.PHONY: help setup demo test bench lock clean browser mutate
 
 help: ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -36,6 +36,10 @@ test: setup browser ## run all tests (offline, against the emulator)
 
 bench: setup ## run the benchmarks in bench/ (they print ratios against baselines)
 	for script in bench/*.py; do $(BIN)/python $$script || exit 1; done
+
+mutate: setup ## mutation-test the money path (mutmut, one module at a time; slow, not part of `make test`)
+	$(BIN)/pip install --quiet --disable-pip-version-check mutmut==3.8.1
+	$(BIN)/python scripts/mutate
 
 lock: ## re-resolve requirements.in into requirements.lock
 	rm -rf .venv-lock && $(PYTHON) -m venv .venv-lock && .venv-lock/bin/pip install --quiet -r requirements.in

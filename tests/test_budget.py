@@ -47,32 +47,67 @@ def test_in_doubt_calls_count_as_spent() -> None:
         budget.reserve(Decimal("0.3"))
 
 
-def test_rate_limiter_spaces_requests_evenly() -> None:
+class FakeClock:
+    """The limiter's clock and sleep, driven by the test: waits are read, not timed (no wall-clock asserts)."""
+
+    def __init__(self) -> None:
+        self.now = 100.0
+        self.waits: list[float] = []
+
+    def monotonic(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.waits.append(seconds)
+        self.now += seconds
+
+
+@pytest.fixture
+def clock(monkeypatch) -> FakeClock:
+    import types
+
+    from costbench.run import ratelimit
+
+    fake = FakeClock()
+    monkeypatch.setattr(ratelimit, "time", fake)
+    monkeypatch.setattr(ratelimit, "asyncio", types.SimpleNamespace(sleep=fake.sleep, Lock=asyncio.Lock))
+    return fake
+
+
+def test_rate_limiter_spaces_requests_evenly(clock) -> None:
     async def go() -> list[float]:
-        limiter = RateLimiter(rpm=1200)  # one every 50 ms
-        loop = asyncio.get_running_loop()
+        limiter = RateLimiter(rpm=1200)  # one every 60 / 1,200 = 0.05 s
         stamps = []
         for _ in range(5):
             await limiter.acquire()
-            stamps.append(loop.time())
+            stamps.append(clock.now - 100)
         return stamps
 
-    stamps = asyncio.run(go())
-    gaps = [b - a for a, b in zip(stamps, stamps[1:], strict=False)]
-    assert all(g >= 0.045 for g in gaps), gaps
-    assert stamps[-1] - stamps[0] < 0.4
+    assert asyncio.run(go()) == pytest.approx([0, 0.05, 0.10, 0.15, 0.20])
+    assert clock.waits == pytest.approx([0.05] * 4)  # evenly spaced, no burst and no extra wait
 
 
-def test_rate_limiter_tpm_waits_for_tokens() -> None:
-    async def go() -> float:
+def test_rate_limiter_tpm_waits_for_tokens(clock) -> None:
+    async def go() -> None:
         limiter = RateLimiter(tpm=60_000)  # 1,000 tokens per second
-        loop = asyncio.get_running_loop()
-        await limiter.acquire(60_000)  # the whole minute's budget
-        start = loop.time()
-        await limiter.acquire(200)  # needs 0.2 s of refill
-        return loop.time() - start
+        await limiter.acquire(60_000)  # the whole minute's budget: no wait
+        await limiter.acquire(200)  # needs 200 / 1,000 = 0.2 s of refill
+        clock.now += 1.0  # a second later 1,000 tokens are back: 300 fit at once
+        await limiter.acquire(300)
 
-    assert 0.15 <= asyncio.run(go()) < 0.6
+    asyncio.run(go())
+    assert clock.waits == pytest.approx([0.2])
+
+
+def test_rate_limiter_penalty_after_a_429_delays_the_next_send(clock) -> None:
+    async def go() -> None:
+        limiter = RateLimiter(rpm=600)  # every 0.1 s
+        await limiter.acquire()
+        limiter.penalize(2.0)  # Retry-After: 2
+        await limiter.acquire()
+
+    asyncio.run(go())
+    assert clock.waits == pytest.approx([2.0])
 
 
 def test_waiting_reservation_proceeds_when_others_settle_and_fails_only_when_it_never_fits() -> None:

@@ -13,7 +13,10 @@ from costbench.errors import BudgetExceeded
 from costbench.run.runner import run_catalog
 from costbench.store.db import opened, rows
 from tests.conftest import ROOT
+from tests.cap_support import capped_config, invoice_usd
 from tests.runner_support import write_config
+
+D = Decimal
 
 
 @pytest.fixture
@@ -60,31 +63,52 @@ def test_preflight_refuses_a_run_above_the_cap(tmp_path, emulator) -> None:
     assert emulator.ledger.entries() == []
 
 
-def test_reservations_stop_sending_before_the_cap(tmp_path, emulator) -> None:
-    from costbench.catalog.tasks import load_catalog
-    from costbench.run.estimate import estimate
-    from costbench.prices.pricing import Pricer
-    from costbench.run.runner import plan
-
-    probe = write_config(tmp_path, emulator.url)
-    est = estimate(plan(probe, load_catalog(probe.paths.catalog)), Pricer.load(), __import__("datetime").datetime.now(
-        __import__("datetime").UTC))
-    cap = (est.total_usd * Decimal("1.0001")).quantize(Decimal("0.000000001"))
-    cfg = write_config(tmp_path, emulator.url, per_run_usd=str(cap))
-    result = run_catalog(cfg, run_id="r2")
-    assert result.spent_usd <= cap
-    assert len(_billed(emulator)) == result.sent_calls
+# The invoice per call of number_lists (tests/cap_support.py), from the emulator's usage: 1,834 prompt tokens
+# × $2 + 8 output tokens × $6 per Mtok = 3,668 + 48 = 3,716 µUSD; unconstrained, 12 calls = $0.044592.
+CALL_USD = D("0.003716")
 
 
-def test_retryable_faults_are_retried_and_never_billed_twice(tmp_path, emulator) -> None:
-    emulator.configure(faults={"server_error_every": 3})
-    cfg = write_config(tmp_path, emulator.url)
-    result = run_catalog(cfg, run_id="r1")
-    assert result.failed_calls == 0
-    landed = journal.landed_records(cfg.paths.landing, "r1")
-    assert max(r["attempts"] for r in landed.values()) > 1
+def _capped_run(tmp_path, emulator, cap: str, processes: int = 1, run_id: str = "capped", timeout_s: int = 10):
+    cfg = capped_config(tmp_path, emulator.url, cap, processes=processes, timeout_s=timeout_s)
+    result = run_catalog(cfg, run_id=run_id)
+    return cfg, result, invoice_usd(emulator.ledger.entries())
+
+
+def test_a_cap_below_the_real_spend_stops_sending_during_the_run(tmp_path, emulator) -> None:
+    cap = D("0.02")  # above the pre-flight estimate ($0.0133), below the unconstrained $0.044592
+    cfg, result, invoice = _capped_run(tmp_path, emulator, str(cap))
     billed = _billed(emulator)
-    assert len(billed) == len(set(billed)) == result.planned_calls
+    assert 0 < len(billed) < 12 and result.budget_stopped == 12 - len(billed)
+    assert {e.usage["prompt_tokens"] for e in emulator.ledger.entries() if e.billed} == {1834}
+    assert invoice == len(billed) * CALL_USD <= cap  # the provider's bill, from its own usage rows
+    assert result.spent_usd == invoice  # the budget counted exactly what was billed
+    assert sorted(journal.landed_records(cfg.paths.landing, "capped")) == sorted(billed)
+
+
+def test_the_cap_binds_under_5xx_faults(tmp_path, emulator) -> None:
+    emulator.set_faults(server_error_every=3)  # 503/500 answers: not billed, retried
+    cap = D("0.02")
+    _, result, _ = _capped_run(tmp_path, emulator, str(cap))
+    emulator.stop()  # every request answered: the ledger is the whole invoice
+    invoice = invoice_usd(emulator.ledger.entries())
+    assert result.budget_stopped > 0 and result.failed_calls == 0
+    assert {e.status for e in emulator.ledger.entries()} >= {200, 503}
+    assert 0 < invoice <= cap and result.spent_usd == invoice
+
+
+_PAID_BUT_UNCOUNTED = ("the provider bills an attempt whose answer the runner never reads, but the budget settles the "
+                       "call at $0 (calls.py: cost stays 0 unless a completion is parsed) or counts only the last "
+                       "attempt; such an attempt should stay spent at its reservation, as an in-doubt call does")
+
+
+@pytest.mark.xfail(strict=True, reason=_PAID_BUT_UNCOUNTED)
+def test_the_cap_binds_when_paid_answers_are_unreadable(tmp_path, emulator) -> None:
+    emulator.set_faults(malformed_every=2)  # a 200 whose body is not JSON: billed, never priced
+    cap = D("0.02")
+    _, result, _ = _capped_run(tmp_path, emulator, str(cap))
+    emulator.stop()
+    assert result.budget_stopped > 0
+    assert invoice_usd(emulator.ledger.entries()) <= cap
 
 
 def test_an_overlapping_run_of_the_same_night_is_refused(tmp_path, emulator) -> None:
@@ -99,17 +123,24 @@ def test_an_overlapping_run_of_the_same_night_is_refused(tmp_path, emulator) -> 
     assert run_catalog(cfg, run_id="r1").sent_calls == 18  # once the first one is gone, it runs
 
 
-def test_streamed_calls_land_with_the_same_usage_as_plain_ones(tmp_path, emulator) -> None:
+def test_streamed_calls_land_with_the_same_usage_as_plain_ones(tmp_path) -> None:
+    # Two fresh emulators with the same seed and the same run id: the same call ids get the same answers, so a
+    # streamed call must land exactly the usage (and text) its plain twin landed.
     models = ("openai/gpt-5-mini", "anthropic/claude-sonnet-4", "google/gemini-2.5-flash")
-    plain = write_config(tmp_path / "plain", emulator.url, models=models, tasks=["capital_cities"])
-    streamed = write_config(tmp_path / "streamed", emulator.url, models=models, tasks=["capital_cities"], stream=True)
-    for cfg, run_id in ((plain, "plain"), (streamed, "streamed")):  # two run ids: no idempotent replay
-        result = run_catalog(cfg, run_id=run_id)
-        assert result.sent_calls == 9 and result.failed_calls == 0, result
-    a = {(r["model"], r["case_id"]): r for r in journal.landed_records(plain.paths.landing, "plain").values()}
-    b = {(r["model"], r["case_id"]): r for r in journal.landed_records(streamed.paths.landing, "streamed").values()}
-    assert a.keys() == b.keys() and len(b) == 9
-    for key, rec in b.items():
-        assert rec["raw_response_text"].startswith("[") and not a[key]["raw_response_text"].startswith("[")
-        assert rec["usage"]["output_tokens"] > 0
-        assert rec["usage"]["input_uncached_tokens"] + rec["usage"]["cache_read_tokens"] > 0
+    landed = {}
+    for kind in ("plain", "streamed"):
+        with EmulatorServer(EmulatorConfig(seed=3, catalog_dir=ROOT / "tasks_catalog")) as emu:
+            cfg = write_config(tmp_path / kind, emu.url, models=models, tasks=["capital_cities"],
+                               stream=kind == "streamed")
+            result = run_catalog(cfg, run_id="r")
+            assert result.sent_calls == 9 and result.failed_calls == 0, result
+            landed[kind] = journal.landed_records(cfg.paths.landing, "r")
+            billed = {e.call_id: e.usage for e in emu.ledger.entries() if e.billed}
+            assert billed.keys() == landed[kind].keys()
+    plain, streamed = landed["plain"], landed["streamed"]
+    assert plain.keys() == streamed.keys() and len(plain) == 9
+    for cid, rec in streamed.items():
+        assert rec["raw_response_text"].startswith("[") and not plain[cid]["raw_response_text"].startswith("[")
+        assert rec["usage"] == plain[cid]["usage"], rec["model"]
+        assert rec["output_text"] == plain[cid]["output_text"]
+    assert any(r["usage"]["reasoning_tokens"] for r in streamed.values())  # gpt-5-mini and gemini reason

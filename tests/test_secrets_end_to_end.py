@@ -3,6 +3,7 @@ output — journal, DuckDB file, report, logs — for it. A rejected key's error
 
 from __future__ import annotations
 
+import json
 import logging
 
 from click.testing import CliRunner
@@ -36,6 +37,9 @@ def test_keys_never_reach_any_output(tmp_path, monkeypatch, caplog) -> None:
         pricing.price_run(con, "r1")
     report.build(cfg.paths.db, cfg.paths.site)
     cli = CliRunner().invoke(main, ["query", "run_history", "--config", str(cfg.source), "--format", "json"])
+    assert cli.exit_code == 0, cli.output  # the query really ran: its output is part of what is searched below
+    (run,) = json.loads(cli.output)
+    assert run["run_id"] == "r1" and run["calls"] == 18 and run["failed_calls"] == 9
     outputs = [p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()]
     outputs += [caplog.text.encode(), cli.output.encode(), str(ledger).encode(), str(result).encode()]
     for secret in (FAKE, REVOKED, FAKE[10:30]):

@@ -72,6 +72,9 @@ class Task(BaseModel):
     max_output_tokens: int = Field(gt=0)
     cache_breakpoints: list[int] = []
     """Indices into ``messages`` after which providers with explicit caching place a cache breakpoint."""
+    cache_ttl: Literal["5m", "1h"] = "5m"
+    """Lifetime asked for those breakpoints (Anthropic ``cache_control.ttl``; a 1 h write costs 2x input, a 5 min
+    one 1.25x). The rolling breakpoint on the newest message stays 5 min: 1 h entries must precede 5 min ones."""
     tags: list[str] = []
 
     @property

@@ -35,12 +35,16 @@ class Anthropic(Adapter):
         return {"x-api-key": api_key, "anthropic-version": ANTHROPIC_VERSION}
 
     def build_request(self, model: str, messages: Sequence[Message], max_output_tokens: int, *,
-                      cache_breakpoints: Sequence[int] = (), stream: bool = False) -> HttpRequest:
-        # Breakpoints after the task's fixed context, plus one on the newest message so that each turn of a
-        # growing conversation caches its prefix for the next (Anthropic's incremental caching pattern).
-        marks = set(cache_breakpoints) | ({len(messages) - 1} if cache_breakpoints else set())
-        system = [self._block(m["content"], i in marks) for i, m in enumerate(messages) if m["role"] == "system"]
-        turns = [{"role": m["role"], "content": [self._block(m["content"], i in marks)]}
+                      cache_breakpoints: Sequence[int] = (), cache_ttl: str = "5m",
+                      stream: bool = False) -> HttpRequest:
+        # Breakpoints after the task's fixed context (with the task's TTL), plus a 5-minute one on the newest
+        # message so that each turn of a growing conversation caches its prefix for the next (Anthropic's
+        # incremental caching pattern; 1 h entries must come before 5 min ones:
+        # https://platform.claude.com/docs/en/build-with-claude/prompt-caching#mixing-different-ttls).
+        marks = {len(messages) - 1: "5m"} if cache_breakpoints else {}
+        marks.update({i: cache_ttl for i in cache_breakpoints})
+        system = [self._block(m["content"], marks.get(i)) for i, m in enumerate(messages) if m["role"] == "system"]
+        turns = [{"role": m["role"], "content": [self._block(m["content"], marks.get(i))]}
                  for i, m in enumerate(messages) if m["role"] != "system"]
         body: dict[str, Any] = {"model": model, "max_tokens": max_output_tokens, "messages": turns}
         if system:
@@ -50,10 +54,10 @@ class Anthropic(Adapter):
         return HttpRequest("POST", "messages", body, stream=stream)
 
     @staticmethod
-    def _block(text: str, cached: bool) -> dict[str, Any]:
+    def _block(text: str, ttl: str | None) -> dict[str, Any]:
         block: dict[str, Any] = {"type": "text", "text": text}
-        if cached:
-            block["cache_control"] = {"type": "ephemeral"}
+        if ttl is not None:  # the default TTL is 5 minutes; "1h" must be asked for
+            block["cache_control"] = {"type": "ephemeral", "ttl": "1h"} if ttl == "1h" else {"type": "ephemeral"}
         return block
 
     def parse(self, body: Mapping[str, Any]) -> Completion:

@@ -64,6 +64,7 @@ class Adapter:
         max_output_tokens: int,
         *,
         cache_breakpoints: Sequence[int] = (),
+        cache_ttl: str = "5m",
         stream: bool = False,
     ) -> HttpRequest:
         """The request for one turn of a conversation."""

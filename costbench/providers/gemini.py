@@ -31,7 +31,8 @@ class Gemini(Adapter):
         return {"x-goog-api-key": api_key}
 
     def build_request(self, model: str, messages: Sequence[Message], max_output_tokens: int, *,
-                      cache_breakpoints: Sequence[int] = (), stream: bool = False) -> HttpRequest:
+                      cache_breakpoints: Sequence[int] = (), cache_ttl: str = "5m",
+                      stream: bool = False) -> HttpRequest:
         system = [{"text": m["content"]} for m in messages if m["role"] == "system"]
         contents = [{"role": "model" if m["role"] == "assistant" else "user", "parts": [{"text": m["content"]}]}
                     for m in messages if m["role"] != "system"]

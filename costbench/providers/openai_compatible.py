@@ -47,7 +47,8 @@ class OpenAIChat(Adapter):
     max_tokens_field = "max_completion_tokens"
 
     def build_request(self, model: str, messages: Sequence[Message], max_output_tokens: int, *,
-                      cache_breakpoints: Sequence[int] = (), stream: bool = False) -> HttpRequest:
+                      cache_breakpoints: Sequence[int] = (), cache_ttl: str = "5m",
+                      stream: bool = False) -> HttpRequest:
         body: dict[str, Any] = {"model": model, "messages": [dict(m) for m in messages],
                                 self.max_tokens_field: max_output_tokens}
         if stream:

@@ -25,7 +25,8 @@ class OpenAIResponses(Adapter):
     api_key_env = "OPENAI_API_KEY"
 
     def build_request(self, model: str, messages: Sequence[Message], max_output_tokens: int, *,
-                      cache_breakpoints: Sequence[int] = (), stream: bool = False) -> HttpRequest:
+                      cache_breakpoints: Sequence[int] = (), cache_ttl: str = "5m",
+                      stream: bool = False) -> HttpRequest:
         system = "\n\n".join(m["content"] for m in messages if m["role"] == "system")
         body: dict[str, Any] = {"model": model, "max_output_tokens": max_output_tokens,
                                 "input": [{"role": m["role"], "content": m["content"]}

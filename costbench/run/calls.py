@@ -171,7 +171,8 @@ class ProviderClient:
         Call it inside ``async with client.staged`` and land the outcome before leaving (see :attr:`staged`).
         """
         request = self.adapter.build_request(model.model, messages, task.max_output_tokens,
-                                             cache_breakpoints=task.cache_breakpoints, stream=self.provider.stream)
+                                             cache_breakpoints=task.cache_breakpoints, cache_ttl=task.cache_ttl,
+                                             stream=self.provider.stream)
         upper = prompt_upper_bound(messages)
         payload = encode_body(request)  # serialized once: these bytes are sent and their digest is kept
         at = ctx.now()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -124,22 +125,17 @@ def test_nightly_deployment_runs_on_a_worker(server, tmp_path) -> None:
 
 
 def test_sharded_nightly_runs_shards_on_two_workers_and_loads_once(server, tmp_path) -> None:
-    # Each shard has 36 calls at concurrency 8 and 5 s latency: over 15 s of work, longer than the
-    # few seconds between the two workers picking up their runs, so the shards overlap.
+    # Each shard has 36 calls at concurrency 8 and 5 s latency: a shard keeps its worker (limit 1) busy, so the
+    # other worker picks up the other shard. Whether the two overlap in time is not asserted (timing is bench/'s).
     with EmulatorServer(EmulatorConfig(seed=4, latency_ms=5000, catalog_dir=ROOT / "tasks_catalog")) as emu:
         cfg = write_config(tmp_path, emu.url, repeats=2, models=("deepseek/deepseek-chat", "mistral/mistral-large-2411",
                                                                  "openai/gpt-5-mini", "google/gemini-2.5-flash"))
         _run(server, "costbench-nightly-sharded/nightly-sharded", config_path=str(cfg.source), night="2025-10-01")
-        arrivals = [e for e in emu.ledger.entries() if e.billed]
-        billed = [e.call_id for e in arrivals]
+        billed = [e.call_id for e in emu.ledger.entries() if e.billed]
     (run_dir,) = [p for p in cfg.paths.landing.iterdir() if p.is_dir()]
     shards = {p.stem: journal.read_lines(p).records for p in run_dir.glob("shard*.jsonl") if ".sent" not in p.name}
     assert set(shards) == {"shard0", "shard1"}
-    # The emulator saw both shards' requests interleaved: they ran at the same time, on the two shard workers.
-    shard_of = {r["provider"]: name for name, recs in shards.items() for r in recs}
-    order = [shard_of[e.provider] for e in arrivals]
-    switches = sum(1 for a, b in zip(order, order[1:], strict=False) if a != b)
-    assert switches > 2, f"the two shards did not run concurrently: {order}"
+    assert {len(recs) for recs in shards.values()} == {36}
     logs = Path(server["TEST_WORKER_LOGS"])
     ran = {name: (logs / f"{name}.log").read_text() for name in ("shard-worker-a", "shard-worker-b")}
     assert all("36 sent" in text for text in ran.values()), "each shard worker ran one shard"
@@ -189,25 +185,45 @@ def test_killed_worker_mid_run_then_rerun_resumes_without_paying_twice(server, t
         assert rows(con, "SELECT count(*) AS n, count(DISTINCT call_id) AS d FROM calls") == [{"n": 36, "d": 36}]
 
 
-def test_server_restart_mid_run_loses_nothing_and_pays_nothing_twice(server, tmp_path) -> None:
-    """Restart the Prefect server while a nightly run is in flight: the run finishes (or, if it could not,
-    re-running the night resumes it); every call lands once and no request is paid twice."""
+def _flow_run_id(output: str) -> str:
+    found = re.search(r"UUID: ([0-9a-f-]{36})", output)
+    assert found, output
+    return found.group(1)
+
+
+def _wait_final_state(api: str, flow_run_id: str, timeout_s: float = 240) -> str:
+    """The flow run's final state type (COMPLETED, FAILED, CRASHED, …), polling the API through restarts."""
+    deadline = time.monotonic() + timeout_s
+    state = "UNKNOWN"
+    while time.monotonic() < deadline:
+        try:
+            state = httpx2.get(f"{api}/flow_runs/{flow_run_id}", timeout=5).json()["state"]["type"]
+        except (httpx2.TransportError, KeyError, TypeError, ValueError):
+            state = "UNREACHABLE"
+        if state in ("COMPLETED", "FAILED", "CRASHED", "CANCELLED"):
+            return state
+        time.sleep(0.5)
+    return state
+
+
+def test_server_restart_mid_run_the_in_flight_run_completes(server, tmp_path) -> None:
+    """Restart the Prefect server while a nightly run is in flight: that very flow run completes (nothing is
+    re-run), every call lands once and no request is paid twice."""
     with EmulatorServer(EmulatorConfig(seed=8, latency_ms=1500, catalog_dir=ROOT / "tasks_catalog")) as emu:
         cfg = write_config(tmp_path, emu.url, repeats=4, models=("mistral/mistral-large-2411",))  # 36 calls
-        _prefect(server, "deployment", "run", "costbench-backfill/backfill", "--param", f"config_path={cfg.source}",
-                 "--param", "start=2025-10-03", "--param", "end=2025-10-03")
+        out = _prefect(server, "deployment", "run", "costbench-backfill/backfill", "--param",
+                       f"config_path={cfg.source}", "--param", "start=2025-10-03", "--param", "end=2025-10-03")
+        flow_run = _flow_run_id(out)
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline and not list(cfg.paths.landing.glob("*/main.jsonl")):
             time.sleep(0.2)
+        (run_dir,) = [p for p in cfg.paths.landing.iterdir() if p.is_dir()]
+        assert len(journal.landed_records(cfg.paths.landing, run_dir.name)) < 36  # still in flight
         RESTART[1]()  # the server goes down and comes back while calls are in flight
-        deadline = time.monotonic() + 180
-        while time.monotonic() < deadline and not cfg.paths.db.exists():
-            time.sleep(0.5)
-        time.sleep(5)
-        _run(server, "costbench-backfill/backfill", config_path=str(cfg.source), start="2025-10-03", end="2025-10-03")
+        assert _wait_final_state(server["PREFECT_API_URL"], flow_run) == "COMPLETED"
         billed = [e.call_id for e in emu.ledger.entries() if e.billed]
-    (run_dir,) = [p for p in cfg.paths.landing.iterdir() if p.is_dir()]
     assert len(billed) == len(set(billed)) == 36
     assert len(journal.landed_records(cfg.paths.landing, run_dir.name)) == 36
     with opened(cfg.paths.db) as con:
         assert rows(con, "SELECT count(*) AS n, count(DISTINCT call_id) AS d FROM calls") == [{"n": 36, "d": 36}]
+        assert rows(con, "SELECT count(*) AS n FROM costs") == [{"n": 36}]
