@@ -21,8 +21,8 @@ WITH entry AS (
     FROM entry en JOIN bill_price_sets w ON w.entry_id = en.entry_id AND w.level >= 100
     WHERE en.granularity = 'request'
       AND CASE WHEN w.win_start <= w.win_end
-               THEN en.occurred_at::TIME >= w.win_start AND en.occurred_at::TIME < w.win_end
-               ELSE en.occurred_at::TIME >= w.win_start OR en.occurred_at::TIME < w.win_end END
+               THEN timezone('UTC', en.occurred_at)::TIME >= w.win_start AND timezone('UTC', en.occurred_at)::TIME < w.win_end
+               ELSE timezone('UTC', en.occurred_at)::TIME >= w.win_start OR timezone('UTC', en.occurred_at)::TIME < w.win_end END
     GROUP BY en.row_id
 ), rated AS (
     SELECT en.*, coalesce(win.level, tier.level, 0) AS level, r.label, r.r_in, r.r_read, r.r_w5, r.r_w1, r.r_out
