@@ -154,11 +154,11 @@ def _load(con: duckdb.DuckDBPyConnection, path: Path, fmt: str, ctx: ReadContext
     stage.load(con, staged)
     unmapped = _map_models(con, pricer, dict(ctx.mapping.get("models") or {}))
     skipped = ctx.skipped + _bad_lines(con, path, staged, locator, ctx.skip_bad)
-    before = con.execute("SELECT count(*) FROM bill_rows").fetchone()[0]  # type: ignore[index]
+    before = con.execute("SELECT count(*) FROM bill_rows").fetchall()[0][0]
     con.execute(sql_text("bills/insert_rows"), {"source_format": fmt, "import_id": import_id})
-    added = con.execute("SELECT count(*) FROM bill_rows").fetchone()[0] - before  # type: ignore[index]
-    read_n = con.execute("SELECT count(*) FROM bill_stage").fetchone()[0]  # type: ignore[index]
-    bad_n = con.execute("SELECT count(*) FROM bill_bad_lines").fetchone()[0]  # type: ignore[index]
+    added = con.execute("SELECT count(*) FROM bill_rows").fetchall()[0][0] - before
+    read_n = con.execute("SELECT count(*) FROM bill_stage").fetchall()[0][0]
+    bad_n = con.execute("SELECT count(*) FROM bill_bad_lines").fetchall()[0][0]
     return ImportResult(import_id, fmt, int(read_n), int(added), int(bad_n) + len(ctx.skipped), unmapped, skipped)
 
 

@@ -94,7 +94,7 @@ def reprice_bills(con: duckdb.DuckDBPyConnection, pricer: Pricer, *, only_new: b
     load_rate_tables(con, pricer)
     sync_price_entries(con, pricer)
     con.execute(sql_text("bills/input_actual"), {"version": pricer.version, "only_new": only_new})
-    n = con.execute("SELECT count(*) FROM bill_pricing_input").fetchone()
+    n = con.execute("SELECT count(*) FROM bill_pricing_input").fetchall()[0]
     con.execute("DELETE FROM bill_costs WHERE row_id IN (SELECT row_id FROM bill_pricing_input)")
     price_input(con)
     con.execute(sql_text("bills/insert_costs"), {"version": pricer.version,
