@@ -94,11 +94,13 @@ def _model_result(con: duckdb.DuckDBPyConnection, pricer: Pricer, target: tuple[
     same = _priced_total(con, target, source, scaled=False)
     scaled = _priced_total(con, target, source, scaled=True) if ratios else same
     estimates = [est.estimate(pricer, r, target, mix) for r in totals_rows]
-    extra = sum((e["estimate_usd"] for e in estimates if e and e["estimate_usd"] is not None), Decimal(0))
-    return {"model": f"{target[0]}/{target[1]}",
-            "cost_usd_same_tokens": (same["cost_usd"] or Decimal(0)) + extra,
-            "cost_usd": (scaled["cost_usd"] or Decimal(0)) + extra,
-            "rows": same["rows"] + sum(1 for e in estimates if e and e["estimate_usd"] is not None),
+    done = [e["estimate_usd"] for e in estimates if e and e["estimate_usd"] is not None]
+    priced_rows = same["rows"] + len(done)
+    extra = sum(done, Decimal(0))
+    return {"model": f"{target[0]}/{target[1]}",  # None, not 0, when no row could be priced on the target
+            "cost_usd_same_tokens": (same["cost_usd"] or Decimal(0)) + extra if priced_rows else None,
+            "cost_usd": (scaled["cost_usd"] or Decimal(0)) + extra if priced_rows else None,
+            "rows": priced_rows,
             "token_ratio": {k: {"input": r["input"], "output": r["output"], "pairs": r["pairs"]}
                             for k, r in ratios.items()} or None,
             "assumptions": _assumptions(same, ratios, estimates, mix)}
