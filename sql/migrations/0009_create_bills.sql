@@ -15,7 +15,10 @@ CREATE TABLE bill_imports (
 );
 
 CREATE TABLE bill_rows (
-    row_id                VARCHAR PRIMARY KEY,  -- sha256(format, natural key: generation id, message id + request id, bucket...)
+    row_id                VARCHAR NOT NULL,     -- md5(format, natural key: generation id, message id + request id, bucket...);
+                                                -- unique by construction (sql/bills/insert_rows.sql, audited by
+                                                -- sql/bills/audit_duplicate_row_ids.sql): no PRIMARY KEY, whose index
+                                                -- would cost more than the rest of a million-row import
     import_id             VARCHAR NOT NULL,
     source_format         VARCHAR NOT NULL,
     source_line           BIGINT NOT NULL,      -- line (CSV/JSONL) or record number (JSON, SQLite) in the file
@@ -42,7 +45,7 @@ CREATE TABLE bill_rows (
 );
 
 CREATE TABLE bill_costs (
-    row_id             VARCHAR PRIMARY KEY,
+    row_id             VARCHAR NOT NULL,        -- one row per bill row (replaced on re-pricing)
     pricebook_version  VARCHAR NOT NULL,
     entry_id           VARCHAR,                 -- NULL: no price (unmapped model or no entry at the date)
     currency           VARCHAR,

@@ -15,7 +15,7 @@ import pytest
 
 from costbench.bills.importer import import_path
 from costbench.bills.sources import BillError
-from costbench.store.db import rows
+from costbench.store.db import query, rows
 
 from tests.bills.helpers import EXPORTS, ccr_sqlite, db, priced, pricer
 
@@ -70,6 +70,7 @@ def test_reimport_adds_nothing() -> None:
     assert rows(con, "SELECT count(*) AS n FROM bill_rows")[0]["n"] == 3
     assert rows(con, "SELECT count(*) AS n FROM bill_costs")[0]["n"] == 3
     assert rows(con, "SELECT count(*) AS n FROM bill_imports")[0]["n"] == 1
+    assert query(con, "bills/audit_duplicate_row_ids") == []
 
 
 def test_deepseek_daily_csv_in_cny_through_a_mapping_file() -> None:
