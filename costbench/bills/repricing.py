@@ -16,6 +16,7 @@ from typing import Any
 
 import duckdb
 
+from costbench.errors import PriceBookError
 from costbench.prices.book import PRICES_DIR, PriceEntry, Rates, load_pricebook
 from costbench.prices.fx import load_fx
 from costbench.prices.pricing import Pricer, sync_price_entries
@@ -39,14 +40,12 @@ def _rate_cells(rates: Rates) -> list[Decimal]:
 
 
 def _sets(entry: PriceEntry) -> list[list[Any]]:
-    out = [[entry.entry_id, 0, None, None, None, None, None, None, *_rate_cells(entry.rates)]]
+    out = [[entry.entry_id, 0, None, *_rate_cells(entry.rates)]]
     for level, tier in enumerate(sorted(entry.tiers, key=lambda t: t.above_input_tokens), start=1):
         label = f"{'≥' if tier.inclusive else '>'}{tier.above_input_tokens}"
-        out.append([entry.entry_id, level, label, tier.above_input_tokens, tier.inclusive, tier.counter, None, None,
-                    *_rate_cells(tier.rates)])
+        out.append([entry.entry_id, level, label, *_rate_cells(tier.rates)])
     for i, window in enumerate(entry.windows):
-        out.append([entry.entry_id, WINDOW_LEVEL + i, window.name, None, None, None, window.start_utc, window.end_utc,
-                    *_rate_cells(window.rates)])
+        out.append([entry.entry_id, WINDOW_LEVEL + i, window.name, *_rate_cells(window.rates)])
     return out
 
 
@@ -67,18 +66,40 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, columns: list[str], type
 _RATE_COLS = ["r_in", "r_read", "r_w5", "r_w1", "r_out"]
 
 
+MAX_TIERS, MAX_WINDOWS = 3, 2
+"""Tiers and windows are columns of ``bill_entries`` (no join per row): enough for every entry in the book."""
+
+
+def _entry_row(e: PriceEntry) -> list[Any]:
+    tiers = sorted(e.tiers, key=lambda t: t.above_input_tokens)
+    if len(tiers) > MAX_TIERS or len(e.windows) > MAX_WINDOWS:
+        raise PriceBookError(f"{e.entry_id}: bill re-pricing handles up to {MAX_TIERS} tiers and {MAX_WINDOWS} "
+                             "time-of-day windows per entry; raise MAX_TIERS/MAX_WINDOWS in costbench/bills/repricing.py")
+    cells: list[Any] = [e.provider, e.model, e.entry_id, e.effective_from.isoformat(), e.currency, e.request_fee,
+                        len(tiers), bool(e.windows)]
+    for i in range(MAX_TIERS):
+        t = tiers[i] if i < len(tiers) else None
+        cells += [None, None, None] if t is None else [t.above_input_tokens, t.inclusive, t.counter == "prompt"]
+    for i in range(MAX_WINDOWS):
+        w = e.windows[i] if i < len(e.windows) else None
+        cells += [None, None] if w is None else [w.start_utc, w.end_utc]
+    return cells
+
+
+_TIER_COLS = [f"t{i}_{k}" for i in range(1, MAX_TIERS + 1) for k in ("above", "inclusive", "prompt")]
+_WINDOW_COLS = [f"w{i}_{k}" for i in range(1, MAX_WINDOWS + 1) for k in ("start", "end")]
+
+
 def load_rate_tables(con: duckdb.DuckDBPyConnection, pricer: Pricer) -> None:
-    """Load entries, rate sets and FX of ``pricer`` into temp tables for ``sql/bills/price_rows.sql``."""
+    """Load entries (with their tier and window bounds), rate sets and FX into temp tables for price_rows.sql."""
     entries = pricer.book.all_entries()
     _insert(con, "bill_entries", ["provider", "model", "entry_id", "effective_from", "currency", "request_fee",
-                                  "has_tiers", "has_windows"],
-            ["VARCHAR", "VARCHAR", "VARCHAR", "TIMESTAMPTZ", "VARCHAR", "DECIMAL(38, 12)", "BOOLEAN", "BOOLEAN"],
-            [[e.provider, e.model, e.entry_id, e.effective_from.isoformat(), e.currency, e.request_fee,
-              bool(e.tiers), bool(e.windows)] for e in entries])
-    _insert(con, "bill_price_sets", ["entry_id", "level", "label", "above_tokens", "inclusive", "counter",
-                                     "win_start", "win_end", *_RATE_COLS],
-            ["VARCHAR", "INTEGER", "VARCHAR", "BIGINT", "BOOLEAN", "VARCHAR", "TIME", "TIME"]
-            + ["DECIMAL(38, 18)"] * 5, [s for e in entries for s in _sets(e)])
+                                  "n_tiers", "has_windows", *_TIER_COLS, *_WINDOW_COLS],
+            ["VARCHAR", "VARCHAR", "VARCHAR", "TIMESTAMPTZ", "VARCHAR", "DECIMAL(38, 12)", "INTEGER", "BOOLEAN"]
+            + ["BIGINT", "BOOLEAN", "BOOLEAN"] * MAX_TIERS + ["TIME", "TIME"] * MAX_WINDOWS,
+            [_entry_row(e) for e in entries])
+    _insert(con, "bill_price_sets", ["entry_id", "level", "label", *_RATE_COLS],
+            ["VARCHAR", "INTEGER", "VARCHAR"] + ["DECIMAL(38, 18)"] * 5, [s for e in entries for s in _sets(e)])
     fx_rows = [["USD", date(1970, 1, 1), Decimal(1)]]
     fx_rows += [[r.currency, r.since, r.usd] for rates in pricer.fx.rates.values() for r in rates]
     _insert(con, "bill_fx", ["currency", "since", "usd"], ["VARCHAR", "DATE", "DECIMAL(38, 12)"], fx_rows)

@@ -1,40 +1,42 @@
 -- Every row of bill_pricing_input priced at the price-book entry in force at its time (temp tables bill_entries,
 -- bill_price_sets, bill_fx; see costbench/bills/repricing.py), with the known causes of a difference from the
--- reported figure. Grain: one row per input row. Same rules as costbench/prices/costs.py: window first
--- (requests only), else the highest tier the request reaches (requests, or rows whose source names the tier).
+-- reported figure. Grain: one row per input row. Same rules as costbench/prices/costs.py: a time-of-day window
+-- first (requests only), else the highest tier the request reaches (requests, or rows whose source names the
+-- tier: the top tier), else the base rates. Level: 0 base, 1..3 tiers, 100/101 windows.
 WITH entry AS (
-    SELECT i.*, i.tin + i.tread + i.tw5 + i.tw1 AS total_in, e.entry_id, e.currency, e.request_fee,
-           e.has_tiers, e.has_windows
+    SELECT i.*, i.tin + i.tread + i.tw5 + i.tw1 AS total_in, i.tin + i.tread AS prompt_in,
+           timezone('UTC', i.occurred_at)::TIME AS tod,
+           e.entry_id, e.currency, e.request_fee, e.n_tiers, e.has_windows,
+           e.t1_above, e.t1_inclusive, e.t1_prompt, e.t2_above, e.t2_inclusive, e.t2_prompt,
+           e.t3_above, e.t3_inclusive, e.t3_prompt, e.w1_start, e.w1_end, e.w2_start, e.w2_end
     FROM bill_pricing_input i
     ASOF LEFT JOIN bill_entries e
       ON e.provider = i.provider AND e.model = i.model AND i.occurred_at >= e.effective_from
-), tier AS (
-    SELECT en.row_id, max(t.level) AS level
-    FROM entry en JOIN bill_price_sets t ON t.entry_id = en.entry_id AND t.level BETWEEN 1 AND 99
-    WHERE (en.granularity = 'request'
-           AND CASE WHEN t.counter = 'total_input' THEN en.total_in ELSE en.tin + en.tread END
-               >= t.above_tokens + CASE WHEN t.inclusive THEN 0 ELSE 1 END)
-       OR (en.granularity <> 'request' AND en.tier_hint = 'above')
-    GROUP BY en.row_id
-), win AS (
-    SELECT en.row_id, min(w.level) AS level
-    FROM entry en JOIN bill_price_sets w ON w.entry_id = en.entry_id AND w.level >= 100
-    WHERE en.granularity = 'request'
-      AND CASE WHEN w.win_start <= w.win_end
-               THEN timezone('UTC', en.occurred_at)::TIME >= w.win_start AND timezone('UTC', en.occurred_at)::TIME < w.win_end
-               ELSE timezone('UTC', en.occurred_at)::TIME >= w.win_start OR timezone('UTC', en.occurred_at)::TIME < w.win_end END
-    GROUP BY en.row_id
-), rated AS (
-    SELECT en.*, coalesce(win.level, tier.level, 0) AS level, r.label, r.r_in, r.r_read, r.r_w5, r.r_w1, r.r_out
-    FROM entry en LEFT JOIN tier USING (row_id) LEFT JOIN win USING (row_id)
-    LEFT JOIN bill_price_sets r ON r.entry_id = en.entry_id AND r.level = coalesce(win.level, tier.level, 0)
-), costed AS (
+), leveled AS (
     SELECT *,
-           (tin * r_in)::DECIMAL(38, 12) AS c_in, (tread * r_read)::DECIMAL(38, 12) AS c_read,
-           (tw5 * r_w5)::DECIMAL(38, 12) AS c_w5, (tw1 * r_w1)::DECIMAL(38, 12) AS c_w1,
-           (tout * r_out)::DECIMAL(38, 12) AS c_out,
-           (request_fee * coalesce(requests, 1))::DECIMAL(38, 12) AS c_fee
-    FROM rated
+        CASE
+          WHEN granularity = 'request' AND w1_start IS NOT NULL
+               AND CASE WHEN w1_start <= w1_end THEN tod >= w1_start AND tod < w1_end
+                        ELSE tod >= w1_start OR tod < w1_end END THEN 100
+          WHEN granularity = 'request' AND w2_start IS NOT NULL
+               AND CASE WHEN w2_start <= w2_end THEN tod >= w2_start AND tod < w2_end
+                        ELSE tod >= w2_start OR tod < w2_end END THEN 101
+          WHEN granularity <> 'request' THEN CASE WHEN tier_hint = 'above' THEN n_tiers ELSE 0 END
+          WHEN t3_above IS NOT NULL AND CASE WHEN t3_prompt THEN prompt_in ELSE total_in END
+               >= t3_above + CASE WHEN t3_inclusive THEN 0 ELSE 1 END THEN 3
+          WHEN t2_above IS NOT NULL AND CASE WHEN t2_prompt THEN prompt_in ELSE total_in END
+               >= t2_above + CASE WHEN t2_inclusive THEN 0 ELSE 1 END THEN 2
+          WHEN t1_above IS NOT NULL AND CASE WHEN t1_prompt THEN prompt_in ELSE total_in END
+               >= t1_above + CASE WHEN t1_inclusive THEN 0 ELSE 1 END THEN 1
+          ELSE 0 END AS level
+    FROM entry
+), costed AS (
+    SELECT l.*, r.label,
+           (l.tin * r.r_in)::DECIMAL(38, 12) AS c_in, (l.tread * r.r_read)::DECIMAL(38, 12) AS c_read,
+           (l.tw5 * r.r_w5)::DECIMAL(38, 12) AS c_w5, (l.tw1 * r.r_w1)::DECIMAL(38, 12) AS c_w1,
+           (l.tout * r.r_out)::DECIMAL(38, 12) AS c_out,
+           (l.request_fee * coalesce(l.requests, 1))::DECIMAL(38, 12) AS c_fee
+    FROM leveled l LEFT JOIN bill_price_sets r ON r.entry_id = l.entry_id AND r.level = l.level
 ), fxed AS (
     SELECT c.*, (c.c_in + c.c_read + c.c_w5 + c.c_w1 + c.c_out + c.c_fee) AS native, f.usd AS fx, g.usd AS fx_reported
     FROM costed c
@@ -55,7 +57,7 @@ SELECT row_id, entry_id, currency,
            CASE WHEN tin IS NULL THEN 'totals only: no input/output split (see whatif estimate)' END,
            CASE WHEN level BETWEEN 1 AND 99 THEN 'long-context tier ' || label END,
            CASE WHEN level >= 100 THEN 'time-of-day window ' || label END,
-           CASE WHEN granularity <> 'request' AND has_tiers AND tier_hint IS NULL
+           CASE WHEN granularity <> 'request' AND n_tiers > 0 AND tier_hint IS NULL
                 THEN 'tiers: ' || granularity || ' totals priced at the base tier' END,
            CASE WHEN granularity <> 'request' AND has_windows
                 THEN 'time-of-day window unknown at ' || granularity || ' granularity' END,

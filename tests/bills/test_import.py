@@ -160,3 +160,27 @@ def test_bad_json_line_in_a_tree_names_the_file(tmp_path: Path) -> None:
 def test_unknown_csv_needs_a_format() -> None:
     with pytest.raises(BillError, match="--format csv --map FILE"):
         import_path(db(), EXPORTS / "mistral_totals.csv", pricer=pricer())
+
+
+def test_time_of_day_window_per_request_and_flagged_on_days(tmp_path: Path) -> None:
+    # deepseek-chat from 2025-02-26T16:30Z: CNY 2 in per Mtok, off-peak 16:30-00:30 UTC CNY 1; 0.1370 USD/CNY.
+    bill = tmp_path / "requests.csv"
+    bill.write_text("at,model,miss,out,gran\n2025-03-01T17:00:00Z,deepseek-chat,1000000,0,request\n"
+                    "2025-03-01T12:00:00Z,deepseek-chat,1000000,0,request\n", encoding="utf-8")
+    mapping = tmp_path / "map.yml"
+    mapping.write_text("provider: deepseek\ngranularity: request\n"
+                       "columns: {occurred_at: at, model: model, input_tokens: miss, output_tokens: out}\n",
+                       encoding="utf-8")
+    con = db()
+    import_path(con, bill, mapping_path=mapping, pricer=pricer())
+    night, noon = priced(con, "csv")
+    assert (night["time_window"], night["repriced_usd"]) == ("off-peak", D("0.137"))
+    assert (noon["time_window"], noon["repriced_usd"]) == (None, D("0.274"))
+    day_map = tmp_path / "day.yml"
+    day_map.write_text(mapping.read_text(encoding="utf-8").replace("granularity: request", "granularity: day"),
+                       encoding="utf-8")
+    day_bill = tmp_path / "days.csv"
+    day_bill.write_text("at,model,miss,out\n2025-03-02,deepseek-chat,1000000,0\n", encoding="utf-8")
+    import_path(con, day_bill, mapping_path=day_map, pricer=pricer())
+    day = [r for r in priced(con, "csv") if r["granularity"] == "day"][0]
+    assert day["repriced_usd"] == D("0.274") and "window unknown at day granularity" in day["causes"]
