@@ -106,8 +106,11 @@ def load_rate_tables(con: duckdb.DuckDBPyConnection, pricer: Pricer) -> None:
 
 
 def price_input(con: duckdb.DuckDBPyConnection) -> None:
-    """Price every row of ``bill_pricing_input`` into the temp table ``bill_priced`` (``sql/bills/price_rows.sql``)."""
-    con.execute("CREATE OR REPLACE TEMP TABLE bill_priced AS " + sql_text("bills/price_rows"))
+    """Define ``bill_priced``: every row of ``bill_pricing_input`` priced (``sql/bills/price_rows.sql``).
+
+    A view, not a table: its one reader (an insert, or a what-if sum) computes it once, never materialised.
+    """
+    con.execute("CREATE OR REPLACE TEMP VIEW bill_priced AS " + sql_text("bills/price_rows"))
 
 
 def reprice_bills(con: duckdb.DuckDBPyConnection, pricer: Pricer, *, only_new: bool = False) -> int:

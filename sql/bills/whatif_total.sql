@@ -1,4 +1,4 @@
--- The sum of the priced what-if rows (temp table bill_priced) and how many could not be priced, by reason.
+-- The sum of the priced what-if rows (temp view bill_priced) and how many could not be priced, by reason.
 -- Grain: one row.
 SELECT sum(repriced_usd)::DECIMAL(38, 12)                                AS cost_usd,
        count(*) FILTER (WHERE repriced_usd IS NOT NULL)                  AS rows,
