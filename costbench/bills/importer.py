@@ -7,6 +7,7 @@ wrong) unless ``skip_bad``; importing the same rows again adds nothing (determin
 from __future__ import annotations
 
 import hashlib
+import json
 import importlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -41,6 +42,7 @@ class ImportResult:
     rows_skipped: int
     unmapped: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    source_columns: list[str] | None = None
 
 
 def _json_format(path: Path) -> str | None:
@@ -142,9 +144,10 @@ def _bad_lines(con: duckdb.DuckDBPyConnection, path: Path, staged: stage.Staged,
 
 
 def _record(con: duckdb.DuckDBPyConnection, result: ImportResult, path: Path, digest: str) -> None:
-    con.execute("INSERT INTO bill_imports VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    columns = None if result.source_columns is None else json.dumps(result.source_columns)
+    con.execute("INSERT INTO bill_imports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [result.import_id, result.source_format, path.name, digest, result.rows_read, result.rows_added,
-                 result.rows_skipped, datetime.now(UTC)])
+                 result.rows_skipped, columns, datetime.now(UTC)])
 
 
 def _load(con: duckdb.DuckDBPyConnection, path: Path, fmt: str, ctx: ReadContext, pricer: Pricer,
@@ -159,7 +162,8 @@ def _load(con: duckdb.DuckDBPyConnection, path: Path, fmt: str, ctx: ReadContext
     added = con.execute("SELECT count(*) FROM bill_rows").fetchall()[0][0] - before
     read_n = con.execute("SELECT count(*) FROM bill_stage").fetchall()[0][0]
     bad_n = con.execute("SELECT count(*) FROM bill_bad_lines").fetchall()[0][0]
-    return ImportResult(import_id, fmt, int(read_n), int(added), int(bad_n) + len(ctx.skipped), unmapped, skipped)
+    return ImportResult(import_id, fmt, int(read_n), int(added), int(bad_n) + len(ctx.skipped), unmapped, skipped,
+                        staged.columns)
 
 
 def import_path(con: duckdb.DuckDBPyConnection, path: Path, fmt: str = "auto", *, mapping_path: Path | None = None,

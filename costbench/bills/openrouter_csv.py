@@ -22,6 +22,6 @@ FIELDS = {"row_key": "generation_id", "occurred_at": "created_at", "source_model
 
 def read(path: Path, ctx: ReadContext) -> Staged:
     """Stage the file in SQL (a million rows in seconds); no Python loop per row."""
-    csv_header(path, REQUIRED, FORMAT)
+    header = csv_header(path, REQUIRED, FORMAT)
     ctx.con.execute(sql_text("bills/stage_openrouter_csv"), {"path": str(path)})
-    return Staged(FIELDS, in_table=True)
+    return Staged(FIELDS, in_table=True, columns=header)

@@ -33,6 +33,8 @@ class Staged:
     rows: list[dict[str, Any]] = field(default_factory=list)
     in_table: bool = False
     """True when the importer already created the ``bill_stage`` temp table itself (bulk CSV reads)."""
+    columns: list[str] | None = None
+    """The CSV header when ``raw`` holds each row's values as a JSON array (bulk CSV: half the bytes)."""
 
 
 def text(value: Any) -> str | None:

@@ -28,5 +28,5 @@ SELECT (row_number() OVER () + 1)::BIGINT                                  AS li
            CASE WHEN TRY_CAST(byok_usage_inference AS DECIMAL(38, 12)) > 0
                 THEN 'BYOK: reported cost is the OpenRouter fee, not the inference' END,
            CASE WHEN lower(cancelled) = 'true' THEN 'cancelled generation' END), '') AS flags,
-       to_json(src)                                                         AS raw
+       to_json(list_value(*COLUMNS(*)))                                     AS raw  -- values; the header goes to bill_imports
 FROM read_csv($path, all_varchar = true, header = true) AS src

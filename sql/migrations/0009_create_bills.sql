@@ -11,6 +11,7 @@ CREATE TABLE bill_imports (
     rows_read     BIGINT NOT NULL,
     rows_added    BIGINT NOT NULL,
     rows_skipped  BIGINT NOT NULL,          -- bad rows skipped under --skip-bad
+    source_columns JSON,                    -- the CSV header, when bill_rows.raw holds a row's values as an array
     imported_at   TIMESTAMPTZ NOT NULL
 );
 
@@ -41,7 +42,9 @@ CREATE TABLE bill_rows (
     reported_currency     VARCHAR,
     tier_hint             VARCHAR,              -- 'above' when the source says the row is over a long-context tier
     flags                 VARCHAR,              -- known causes of a difference, from the format ('; '-separated)
-    raw                   JSON NOT NULL         -- the source row as received (message text dropped); never shown in reports
+    raw                   JSON NOT NULL         -- the source row as received (message text dropped); never shown in
+                                                -- reports. Bulk CSV formats: an array of values, names in
+                                                -- bill_imports.source_columns
 );
 
 CREATE TABLE bill_costs (

@@ -8,6 +8,7 @@ in 0.25, read 0.025, out 2.
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal as D
 from pathlib import Path
 
@@ -39,6 +40,9 @@ def test_openrouter_csv_subtracts_cached_from_prompt_and_lists_unmapped() -> Non
     assert "cache writes not reported" in b["causes"]
     assert c["model"] is None and c["repriced_usd"] is None and "unmapped model" in c["causes"]
     assert "BYOK" in c["causes"]
+    header = json.loads(rows(con, "SELECT source_columns::VARCHAR AS h FROM bill_imports")[0]["h"])
+    raw = dict(zip(header, json.loads(a["raw"]), strict=True))     # the row as received, names from the header
+    assert (raw["generation_id"], raw["tokens_prompt"], raw["cost_total"]) == ("gen-1750000000-aaaa", "1000", "0.0102")
 
 
 def test_claude_code_tree_dedupes_keeps_1h_writes_and_prices_long_context_per_request() -> None:
