@@ -49,7 +49,7 @@ def measured_mix(con: duckdb.DuckDBPyConnection, categories: list[str]) -> Mix:
                f"measured on {calls} calls of {len(tasks)} tasks in {', '.join(categories)}")
 
 
-def _rates_usd(pricer: Pricer, provider: str, model: str, at: datetime) -> tuple[Decimal, Decimal]:
+def rates_usd(pricer: Pricer, provider: str, model: str, at: datetime) -> tuple[Decimal, Decimal]:
     entry = pricer.book.price_for(provider, model, at)
     fx = pricer.fx.rate(entry.currency, at)
     return entry.rates.input_uncached * fx / MTOK, entry.rates.output * fx / MTOK
@@ -74,7 +74,7 @@ def implied_split(total: int, reported_usd: Decimal, rates: tuple[Decimal, Decim
 def estimate(pricer: Pricer, row: dict[str, Any], target: tuple[str, str], mix: Mix) -> dict[str, Any] | None:
     """The estimate of one totals-only row on ``target`` (None: no price for it at the row's date)."""
     try:
-        rates = _rates_usd(pricer, *target, row["occurred_at"])
+        rates = rates_usd(pricer, *target, row["occurred_at"])
     except (PriceNotFound, UnknownModel):
         return None
     point = mix.point if mix.point is not None else _implied_share(pricer, row)
@@ -88,7 +88,7 @@ def _implied_share(pricer: Pricer, row: dict[str, Any]) -> Decimal | None:
     if row.get("reported_usd") is None or row.get("provider") is None or not row["total_tokens"]:
         return None
     try:
-        rates = _rates_usd(pricer, row["provider"], row["model"], row["occurred_at"])
+        rates = rates_usd(pricer, row["provider"], row["model"], row["occurred_at"])
     except (PriceNotFound, UnknownModel):
         return None
     split = implied_split(row["total_tokens"], row["reported_usd"], rates)

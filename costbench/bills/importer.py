@@ -46,7 +46,7 @@ class ImportResult:
 
 
 def _json_format(path: Path) -> str | None:
-    data = read_json(path)
+    data: Any = read_json(path)
     first = data[0] if isinstance(data, list) and data else data
     if not isinstance(first, dict):
         return None

@@ -9,7 +9,7 @@ cliff), plus the request fee. Rates are per token (exact: a per-Mtok rate / 10^6
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -124,8 +124,3 @@ def reprice_bills(con: duckdb.DuckDBPyConnection, pricer: Pricer, *, only_new: b
     con.execute(sql_text("bills/insert_costs"), {"version": pricer.version,
                                                  "priced_at": datetime.now(UTC)})
     return int(n[0]) if n else 0
-
-
-def as_utc(day: date) -> datetime:
-    """Midnight UTC of a date."""
-    return datetime.combine(day, time(0), tzinfo=UTC)

@@ -113,7 +113,7 @@ def _totals_only(pricer: Pricer, rows: list[dict[str, Any]], mix: est.Mix) -> li
         guess = est.estimate(pricer, r, own, mix) if own else None
         split = None
         if own and r["reported_usd"] is not None:
-            rates = est._rates_usd(pricer, *own, r["occurred_at"])
+            rates = est.rates_usd(pricer, *own, r["occurred_at"])
             split = est.implied_split(r["total_tokens"], r["reported_usd"], rates)
         out.append({"model": f"{own[0]}/{own[1]}" if own else f"unmapped: {r['source_model']}",
                     "day": r["occurred_at"].date().isoformat(), "total_tokens": r["total_tokens"],
