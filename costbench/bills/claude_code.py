@@ -18,6 +18,7 @@ from costbench.bills.sources import BillError, Locator, ReadContext, dig
 from costbench.bills.stage import Staged, raw_json, row
 
 FORMAT = "claude-code"
+PLACEHOLDERS = "Claude Code logs may under-count input/output tokens (streaming placeholders, ccusage/ccusage#866)"
 FIELDS = {"row_key": "message.id + requestId", "occurred_at": "timestamp", "source_model": "message.model",
           "input_tokens": "message.usage.input_tokens", "cache_read": "message.usage.cache_read_input_tokens",
           "cache_write_5m": "message.usage.cache_creation.ephemeral_5m_input_tokens",
@@ -45,8 +46,8 @@ def stage_line(rec: dict[str, Any], line: int) -> dict[str, Any] | None:
     if not isinstance(usage, dict) or model == "<synthetic>" or rec.get("isApiErrorMessage"):
         return None
     w5, w1, flag = _writes(usage)
-    flags = [f for f in (flag, "fast mode (speed multiplier not in the price book)"
-                         if usage.get("speed") == "fast" else None) if f]
+    fast = "fast mode (speed multiplier not in the price book)" if usage.get("speed") == "fast" else None
+    flags = [f for f in (flag, fast, PLACEHOLDERS) if f]
     message = {k: v for k, v in rec["message"].items() if k != "content"}
     cost = rec.get("costUSD")
     return row(line=line, row_key=f"{dig(rec, 'message', 'id')}:{rec.get('requestId')}", occurred_at=rec.get("timestamp"),

@@ -174,7 +174,7 @@ def import_path(con: duckdb.DuckDBPyConnection, path: Path, fmt: str = "auto", *
     if not path.exists():
         raise BillError(f"{path}: no such file or directory")
     mapping = {**load_mapping(mapping_path), "_path": str(mapping_path)} if mapping_path else {}
-    fmt = detect(path, bool(mapping)) if fmt == "auto" else fmt
+    fmt = detect(path, bool(mapping.get("columns"))) if fmt == "auto" else fmt
     if fmt not in MODULES:
         raise BillError(f"--format {fmt!r}: unknown.{did_you_mean(fmt, FORMATS)}")
     pricer = pricer or Pricer.load()
