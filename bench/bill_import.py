@@ -71,6 +71,11 @@ def baseline(path: Path, db: Path) -> float:
     return float(out.stdout.strip().splitlines()[-1])  # (after any progress bar)
 
 
+def _cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
@@ -85,9 +90,9 @@ def main() -> None:
     con = connect(OUT / "bills.duckdb")
     con.execute("SET memory_limit = $m", {"m": args.memory_limit})  # DuckDB spills past it (temp files next to the db)
     migrate(con)
-    start = time.perf_counter()
+    cpu0, start = _cpu(), time.perf_counter()
     result = import_path(con, csv_path, pricer=pricer)
-    took = time.perf_counter() - start
+    took, cpu = time.perf_counter() - start, _cpu() - cpu0
     start = time.perf_counter()
     again = import_path(con, csv_path, pricer=pricer)
     took_again = time.perf_counter() - start
@@ -95,6 +100,7 @@ def main() -> None:
     con.close()
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"rows {args.rows:,}: import + re-price {took:.1f} s ({args.rows / took:,.0f} rows/s), "
+          f"CPU {cpu:.1f} s (the wall time of an idle machine lies between CPU/threads and CPU), "
           f"added {result.rows_added:,}, priced {priced[1]:,} of {priced[0]:,} (unmapped kept: {result.unmapped})")
     print(f"baseline (DuckDB CSV load, no checks or pricing) {base:.1f} s → ratio {took / base:.1f}×")
     print(f"DuckDB memory_limit {args.memory_limit}; re-import {took_again:.1f} s, added {again.rows_added}; peak RSS {peak_mb:,.0f} MB; "

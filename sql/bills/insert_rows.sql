@@ -3,7 +3,7 @@
 -- line wins: Claude Code replays) and the lines in bill_bad_lines (skipped under --skip-bad) are left out.
 INSERT INTO bill_rows
 SELECT n.row_id, $import_id, $source_format, n.line, n.occurred_at::TIMESTAMPTZ, n.period_end::TIMESTAMPTZ,
-       n.granularity, n.requests::BIGINT, n.provider_hint, n.source_model, m.provider, m.model,
+       n.granularity, n.requests::BIGINT, left(n.provider_hint, 100), left(n.source_model, 200), m.provider, m.model,
        CASE WHEN n.i_in IS NULL THEN NULL
             WHEN n.input_includes_cache = 'true' THEN n.i_in - n.i_read - n.i_w5 - n.i_w1
             ELSE n.i_in END                                                       AS input_uncached_tokens,
