@@ -80,3 +80,14 @@ def test_mistral_totals_only_estimate_interval_and_implied_split() -> None:
 def test_unknown_target_model_suggests_a_near_match() -> None:
     with pytest.raises(UnknownModel, match="Did you mean: anthropic/claude-sonnet-4"):
         whatif(_claude_code_db(), ["anthropic/claude-sonet-4"], pricer())
+
+
+def test_source_filter_keeps_only_that_export() -> None:
+    con = _claude_code_db()
+    import_path(con, EXPORTS / "openrouter.csv", pricer=pricer())
+    everything = whatif(con, ["deepseek/deepseek-chat"], pricer())
+    only = whatif(con, ["deepseek/deepseek-chat"], pricer(), source="openrouter-csv")
+    assert (everything["actual"]["rows"], only["actual"]["rows"]) == (5, 3)
+    # the three OpenRouter requests on deepseek-chat in June 2025: 12,580 / 1e6 CNY × 0.1370
+    assert only["models"][0]["cost_usd_same_tokens"] == D("0.00172346")
+    assert everything["models"][0]["cost_usd_same_tokens"] == D("0.02099114") + D("0.00172346")
