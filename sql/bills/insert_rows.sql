@@ -17,13 +17,17 @@ SELECT n.row_id, $import_id, $source_format, n.line, n.occurred_at::TIMESTAMPTZ,
                                         ELSE n.i_read + n.i_w5 + n.i_w1 END)    AS total_tokens,
        n.reported_cost::DECIMAL(38, 12), upper(n.currency), n.tier_hint, n.flags, n.raw::JSON  -- already JSON for bulk CSV stages (no re-parse)
 FROM (
-    SELECT s.*, md5($source_format || chr(31) || s.row_key)                 AS row_id,
-           s.input_tokens::BIGINT AS i_in, coalesce(s.cache_read::BIGINT, 0) AS i_read,
-           coalesce(s.cache_write_5m::BIGINT, 0) AS i_w5, coalesce(s.cache_write_1h::BIGINT, 0) AS i_w1,
-           s.output_tokens::BIGINT AS i_out
+    SELECT s.*, md5($source_format || chr(31) || s.row_key)                    AS row_id,
+           TRY_CAST(s.input_tokens AS BIGINT) AS i_in, coalesce(TRY_CAST(s.cache_read AS BIGINT), 0) AS i_read,
+           coalesce(TRY_CAST(s.cache_write_5m AS BIGINT), 0) AS i_w5,
+           coalesce(TRY_CAST(s.cache_write_1h AS BIGINT), 0) AS i_w1,
+           TRY_CAST(s.output_tokens AS BIGINT) AS i_out      -- TRY_: bad lines (checked before) are joined away
     FROM bill_stage s
     WHERE s.line NOT IN (SELECT line FROM bill_bad_lines)
 ) n
+JOIN (  -- the first good line of each key (a narrow aggregate: far cheaper than a window over whole rows)
+    SELECT row_key, min(line) AS first_line FROM bill_stage
+    WHERE line NOT IN (SELECT line FROM bill_bad_lines) GROUP BY row_key
+) f ON f.row_key = n.row_key AND f.first_line = n.line
 LEFT JOIN bill_model_map m ON m.provider_hint IS NOT DISTINCT FROM n.provider_hint AND m.source_model = n.source_model
 WHERE n.row_id NOT IN (SELECT row_id FROM bill_rows)
-QUALIFY row_number() OVER (PARTITION BY n.row_id ORDER BY n.line) = 1
