@@ -103,6 +103,7 @@ def load_rate_tables(con: duckdb.DuckDBPyConnection, pricer: Pricer) -> None:
     fx_rows = [["USD", date(1970, 1, 1), Decimal(1)]]
     fx_rows += [[r.currency, r.since, r.usd] for rates in pricer.fx.rates.values() for r in rates]
     _insert(con, "bill_fx", ["currency", "since", "usd"], ["VARCHAR", "DATE", "DECIMAL(38, 12)"], fx_rows)
+    con.execute(sql_text("bills/fx_days"))
 
 
 def price_input(con: duckdb.DuckDBPyConnection) -> None:

@@ -1,5 +1,5 @@
 -- Every row of bill_pricing_input priced at the price-book entry in force at its time (temp tables bill_entries,
--- bill_price_sets, bill_fx; see costbench/bills/repricing.py), with the known causes of a difference from the
+-- bill_price_sets, bill_fx_days; see costbench/bills/repricing.py), with the known causes of a difference from the
 -- reported figure. Grain: one row per input row. Same rules as costbench/prices/costs.py: a time-of-day window
 -- first (requests only), else the highest tier the request reaches (requests, or rows whose source names the
 -- tier: the top tier), else the base rates. Level: 0 base, 1..3 tiers, 100/101 windows.
@@ -40,8 +40,8 @@ WITH entry AS (
 ), fxed AS (
     SELECT c.*, (c.c_in + c.c_read + c.c_w5 + c.c_w1 + c.c_out + c.c_fee) AS native, f.usd AS fx, g.usd AS fx_reported
     FROM costed c
-    ASOF LEFT JOIN bill_fx f ON f.currency = c.currency AND c.occurred_at::DATE >= f.since
-    ASOF LEFT JOIN bill_fx g ON g.currency = c.reported_currency AND c.occurred_at::DATE >= g.since
+    LEFT JOIN bill_fx_days f ON f.currency = c.currency AND f.day = c.occurred_at::DATE
+    LEFT JOIN bill_fx_days g ON g.currency = c.reported_currency AND g.day = c.occurred_at::DATE
 )
 SELECT row_id, entry_id, currency,
        CASE WHEN level BETWEEN 1 AND 99 THEN label END                  AS tier,
