@@ -150,6 +150,17 @@ def _record(con: duckdb.DuckDBPyConnection, result: ImportResult, path: Path, di
                  result.rows_skipped, columns, datetime.now(UTC)])
 
 
+def _already(con: duckdb.DuckDBPyConnection, digest: str) -> ImportResult | None:
+    """The earlier import of exactly this content, reported as adding nothing (None: never imported)."""
+    found = rows(con, "SELECT import_id, source_format, rows_read FROM bill_imports WHERE import_id = ?", [digest[:16]])
+    if not found:
+        return None
+    unmapped = rows(con, "SELECT DISTINCT coalesce(source_provider, '?') || ':' || source_model AS m FROM bill_rows "
+                         "WHERE import_id = ? AND model IS NULL ORDER BY m", [digest[:16]])
+    return ImportResult(found[0]["import_id"], found[0]["source_format"], found[0]["rows_read"], 0, 0,
+                        [u["m"] for u in unmapped])
+
+
 def _load(con: duckdb.DuckDBPyConnection, path: Path, fmt: str, ctx: ReadContext, pricer: Pricer,
           import_id: str) -> ImportResult:
     locator = Locator()
@@ -179,6 +190,9 @@ def import_path(con: duckdb.DuckDBPyConnection, path: Path, fmt: str = "auto", *
         raise BillError(f"--format {fmt!r}: unknown.{did_you_mean(fmt, FORMATS)}")
     pricer = pricer or Pricer.load()
     digest = _digest(path, fmt)
+    done = _already(con, digest)
+    if done is not None:  # the same bytes in the same format: the same row ids, nothing to add
+        return done
     ctx = ReadContext(con, skip_bad, mapping)
     con.execute("BEGIN TRANSACTION")
     try:

@@ -188,3 +188,16 @@ def test_time_of_day_window_per_request_and_flagged_on_days(tmp_path: Path) -> N
     import_path(con, day_bill, mapping_path=day_map, pricer=pricer())
     day = [r for r in priced(con, "csv") if r["granularity"] == "day"][0]
     assert day["repriced_usd"] == D("0.274") and "window unknown at day granularity" in day["causes"]
+
+
+def test_overlapping_export_adds_only_new_rows(tmp_path: Path) -> None:
+    lines = (EXPORTS / "openrouter.csv").read_text(encoding="utf-8").splitlines()
+    later = tmp_path / "later.csv"   # rows 2-3 again (a wider export period) plus one new generation
+    new = lines[1].replace("gen-1750000000-aaaa", "gen-1750000009-zzzz")
+    later.write_text("\n".join([lines[0], lines[2], lines[3], new]) + "\n", encoding="utf-8")
+    con = db()
+    import_path(con, EXPORTS / "openrouter.csv", pricer=pricer())
+    result = import_path(con, later, pricer=pricer())
+    assert (result.rows_read, result.rows_added) == (3, 1)
+    assert rows(con, "SELECT count(*) AS n FROM bill_rows")[0]["n"] == 4
+    assert query(con, "bills/audit_duplicate_row_ids") == []
