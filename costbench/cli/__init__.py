@@ -26,6 +26,7 @@ _COMMAND_MODULES = (
     "costbench.cli.quality",
     "costbench.cli.query",
     "costbench.cli.estimate",
+    "costbench.cli.bill",
 )
 
 

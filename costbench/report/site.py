@@ -132,6 +132,9 @@ def render_site(con: duckdb.DuckDBPyConnection, out_dir: Path) -> SiteResult:
     _tasks(site, con)
     _changes(site, changes)
     _quality_and_runs(site, con)
+    from costbench.bills.page import render_bills  # "Your bill": only when bills were imported
+
+    render_bills(site, con)
     shutil.copytree(REPORTS_DIR / "static", out_dir / "static", dirs_exist_ok=True)
     return SiteResult(out_dir / "index.html", site.pages)
 
