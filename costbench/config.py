@@ -12,7 +12,7 @@ import os
 import tomllib
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -52,6 +52,18 @@ class RunSettings(_Strict):
     One process does 2,000+ calls/s; more only help against a fast endpoint with free cores."""
     db_lock_wait_s: float = Field(60.0, ge=0)
     """How long loading a finished run waits for another process to release the DuckDB writer lock."""
+    sampling: Literal["full", "adaptive"] = "full"
+    """``full`` sends every case x repeat to every model; ``adaptive`` samples in rounds until each
+    model's cost per solved task is known to ``target_halfwidth_pct`` (see docs/analytics.md)."""
+    target_halfwidth_pct: float = Field(10.0, gt=0, le=100)
+    """Adaptive sampling: stop a model once its 95 % interval is within this many percent."""
+    window_nights: int = Field(14, ge=0, le=366)
+    """Adaptive sampling: earlier nights (quality-passed runs) pooled into each model's interval."""
+    initial_fraction: float = Field(0.1, gt=0, le=1)
+    """Adaptive sampling: share of every task's cases in the first round (at least one per task)."""
+    max_rounds: int = Field(6, ge=1, le=50)
+    seed: int = 0
+    """Seed of the case order in adaptive rounds: the same seed gives the same design."""
 
 
 class Budget(_Strict):

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from costbench.catalog.tasks import Case, Catalog, Task
 from costbench.config import Config, ModelRef
@@ -67,6 +68,8 @@ class RunResult:
     spent_usd: Decimal = Decimal(0)
     elapsed_s: float = 0.0
     errors: list[str] = field(default_factory=list)
+    precision: dict[str, Any] | None = None
+    """Adaptive sampling only: per model attempts, spend, achieved half-width and what stopped it."""
 
 
 def plan(cfg: Config, catalog: Catalog, models: Sequence[ModelRef] | None = None,

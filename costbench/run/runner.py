@@ -165,18 +165,66 @@ async def run_catalog_async(cfg: Config, budget: Budget, *, run_at: datetime | N
     _preflight(cfg, run_id, attempts, pricer, run_at, budget)
     journal.write_manifest(cfg.paths.landing, run_id, _manifest(cfg, catalog, run_id, run_at, budget, pricer))
     processes = effective_processes(cfg, attempts, cfg.run.processes)
-    with run_lock(journal.run_dir(cfg.paths.landing, run_id) / f"{shard}.lock"):
+
+    async def play(batch: list[Attempt]) -> RunResult:
         if processes > 1:
-            progress = progress or make_progress(sum(a.task.calls_per_case for a in attempts), run_id)
-            with progress:
+            bar = progress or make_progress(sum(a.task.calls_per_case for a in batch), run_id)
+            with bar:
                 doubtful = charge_in_doubt(budget, journal.in_doubt(cfg.paths.landing, run_id,
                                                                     journal.landed_records(cfg.paths.landing, run_id)))
-                result = await run_in_processes(cfg, ctx, attempts, pricer, budget, processes, emulator_url, progress,
-                                                play=run_attempts, in_doubt_calls=doubtful)
+                return await run_in_processes(cfg, ctx, batch, pricer, budget, processes, emulator_url, bar,
+                                              play=run_attempts, in_doubt_calls=doubtful)
+        return await run_attempts(cfg, ctx, batch, pricer, emulator_url=emulator_url, progress=progress)
+
+    with run_lock(journal.run_dir(cfg.paths.landing, run_id) / f"{shard}.lock"):
+        if cfg.run.sampling == "adaptive":
+            result = await _run_adaptive(cfg, ctx, attempts, pricer, budget, play)
         else:
-            result = await run_attempts(cfg, ctx, attempts, pricer, emulator_url=emulator_url, progress=progress)
+            result = await play(attempts)
     result.elapsed_s = time.monotonic() - ctx.started
     return result
+
+
+async def _run_adaptive(cfg: Config, ctx: CallContext, attempts: list[Attempt], pricer: Any, budget: Budget,
+                        play: Any) -> RunResult:
+    """Play the night in rounds (see :mod:`costbench.run.adaptive`); write its precision summary."""
+    from costbench.run import adaptive
+    from costbench.usage import Usage
+
+    def cost_of(rec: dict[str, Any]) -> Decimal:
+        if not rec.get("usage"):
+            return Decimal(rec.get("charged_usd") or 0)
+        at = datetime.fromisoformat(rec["requested_at"])
+        return pricer.cost_usd(rec["provider"], rec["model"], at, Usage.from_dict(rec["usage"]))
+
+    design = adaptive.AdaptiveDesign(
+        adaptive.Design(cfg.run.target_halfwidth_pct, cfg.run.initial_fraction, cfg.run.max_rounds, cfg.run.seed,
+                        budget.headroom_usd),
+        attempts,
+        adaptive.attempt_history(cfg.paths.db, ctx.run_at, cfg.run.window_nights, {a.model.name for a in attempts}),
+    )
+    landing = cfg.paths.landing
+    results = await adaptive.run_rounds(
+        design, play, lambda: adaptive.attempt_outcomes(journal.landed_records(landing, ctx.run_id).values(), cost_of))
+    summary = {"target_halfwidth_pct": cfg.run.target_halfwidth_pct, "rounds": len(design.rounds),
+               "models": design.summary()}
+    adaptive.write_summary(journal.run_dir(landing, ctx.run_id), summary)
+    return _merge(results, summary)
+
+
+def _merge(results: list[RunResult], summary: dict[str, Any]) -> RunResult:
+    """One result for all rounds of a night."""
+    out = results[0]
+    for r in results[1:]:
+        out.planned_calls += r.planned_calls
+        out.sent_calls += r.sent_calls
+        out.skipped_calls += r.skipped_calls
+        out.failed_calls += r.failed_calls
+        out.budget_stopped += r.budget_stopped
+        out.spent_usd = r.spent_usd
+        out.errors.extend(e for e in r.errors if e not in out.errors)
+    out.precision = summary
+    return out
 
 
 async def run_attempts(cfg: Config, ctx: CallContext, attempts: list[Attempt], pricer: Any, *,
@@ -206,7 +254,8 @@ def _preflight(cfg: Config, run_id: str, attempts: list[Attempt], pricer: Any, r
                  if call_id(run_id, a.model.name, a.task.key, a.case.id, a.repeat, a.task.calls_per_case - 1) not in landed]
     est = estimate(remaining, pricer, run_at)
     log.info("pre-flight estimate for run %s (%d calls left):\n%s", run_id, est.calls, "\n".join(est.lines()))
-    budget.check_estimate(est.total_usd)
+    if cfg.run.sampling != "adaptive":  # adaptive rounds stop each model at its share of the budget instead
+        budget.check_estimate(est.total_usd)
 
 
 def _manifest(cfg: Config, catalog: Catalog, run_id: str, run_at: datetime, budget: Budget,

@@ -15,6 +15,7 @@ import duckdb
 import pandas as pd
 
 from costbench.run import journal
+from costbench.store.precision import load_precision
 from costbench.errors import StoreError
 from costbench.config import Config
 from costbench.store.db import LoadResult, connect, migrate
@@ -124,6 +125,7 @@ def load_run(con: duckdb.DuckDBPyConnection, landing: Path, run_id: str) -> Load
             con.execute(_INSERT_CALLS)
         if len(grades):
             con.execute(_INSERT_GRADES)
+        load_precision(con, journal.run_dir(landing, run_id), run_id)
         after = _counts(con, run_id)
         con.execute("COMMIT")
     except duckdb.Error as exc:
