@@ -75,9 +75,6 @@ def test_timeouts_are_retried_with_the_same_body(tmp_path) -> None:
     assert any(len(sent) > 1 for sent in by_call.values())
 
 
-@pytest.mark.xfail(strict=True, reason="a timed-out attempt is still answered and billed by the provider; its retry "
-                   "(sent before that answer exists, so the Idempotency-Key finds nothing to replay) is billed again, "
-                   "and the budget counts only one of them: the first attempt should stay spent at its reservation")
 def test_a_timed_out_call_is_paid_once(tmp_path) -> None:
     _, _, by_call = _timed_out_run(tmp_path)
     assert all(sum(e.billed for e in sent) == 1 for sent in by_call.values())
