@@ -10,6 +10,7 @@ from pathlib import Path
 
 from costbench.bills.sources import ReadContext, csv_header
 from costbench.bills.stage import Staged
+from costbench.secrets import _KEY_SHAPES as KEY_SHAPES
 from costbench.store.db import sql_text
 
 FORMAT = "openrouter-csv"
@@ -23,5 +24,5 @@ FIELDS = {"row_key": "generation_id", "occurred_at": "created_at", "source_model
 def read(path: Path, ctx: ReadContext) -> Staged:
     """Stage the file in SQL (a million rows in seconds); no Python loop per row."""
     header = csv_header(path, REQUIRED, FORMAT)
-    ctx.con.execute(sql_text("bills/stage_openrouter_csv"), {"path": str(path)})
+    ctx.con.execute(sql_text("bills/stage_openrouter_csv"), {"path": str(path), "key_shapes": KEY_SHAPES.pattern})
     return Staged(FIELDS, in_table=True, columns=header)

@@ -15,7 +15,7 @@ SELECT n.row_id, $import_id, $source_format, n.line, n.occurred_at::TIMESTAMPTZ,
        coalesce(n.total_tokens::BIGINT,
                 n.i_in + n.i_out + CASE WHEN n.input_includes_cache = 'true' THEN 0
                                         ELSE n.i_read + n.i_w5 + n.i_w1 END)    AS total_tokens,
-       n.reported_cost::DECIMAL(38, 12), upper(n.currency), n.tier_hint, n.flags, n.raw::JSON  -- already JSON for bulk CSV stages (no re-parse)
+       n.reported_cost::DECIMAL(38, 12), upper(n.currency), n.tier_hint, n.flags, n.raw::JSON
 FROM (
     SELECT s.*, md5($source_format || chr(31) || s.row_key)                    AS row_id,
            TRY_CAST(s.input_tokens AS BIGINT) AS i_in, coalesce(TRY_CAST(s.cache_read AS BIGINT), 0) AS i_read,

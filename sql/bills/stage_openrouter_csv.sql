@@ -1,4 +1,5 @@
--- Stage an OpenRouter activity CSV export ($path, one row per generation) as bill_stage text rows.
+-- Stage an OpenRouter activity CSV export ($path, one row per generation) as bill_stage text rows; anything shaped
+-- like an API key ($key_shapes, costbench.secrets) is redacted from the raw row.
 -- Grain: one row per CSV row; line = its line in the file (header = line 1). Columns by header name:
 -- tokens_prompt INCLUDES tokens_cached (cache reads; OpenAI convention), tokens_reasoning is part of
 -- tokens_completion, cost_total is the charge in USD credits, byok_usage_inference the BYOK estimate
@@ -28,5 +29,6 @@ SELECT (row_number() OVER () + 1)::BIGINT                                  AS li
            CASE WHEN TRY_CAST(byok_usage_inference AS DECIMAL(38, 12)) > 0
                 THEN 'BYOK: reported cost is the OpenRouter fee, not the inference' END,
            CASE WHEN lower(cancelled) = 'true' THEN 'cancelled generation' END), '') AS flags,
-       to_json(list_value(*COLUMNS(*)))                                     AS raw  -- values; the header goes to bill_imports
+       regexp_replace(to_json(list_value(*COLUMNS(*)))::VARCHAR, $key_shapes, '[REDACTED]', 'g')
+                                                                            AS raw  -- values; header in bill_imports
 FROM read_csv($path, all_varchar = true, header = true) AS src

@@ -201,3 +201,13 @@ def test_overlapping_export_adds_only_new_rows(tmp_path: Path) -> None:
     assert (result.rows_read, result.rows_added) == (3, 1)
     assert rows(con, "SELECT count(*) AS n FROM bill_rows")[0]["n"] == 4
     assert query(con, "bills/audit_duplicate_row_ids") == []
+
+
+def test_key_shaped_text_in_a_csv_row_never_reaches_the_store(tmp_path: Path) -> None:
+    text = (EXPORTS / "openrouter.csv").read_text(encoding="utf-8").replace("laptop-key", "sk-or-v1-0123456789abcdef0123")
+    leaky = tmp_path / "activity.csv"
+    leaky.write_text(text, encoding="utf-8")
+    con = db()
+    import_path(con, leaky, pricer=pricer())
+    raws = [r["raw"] for r in rows(con, "SELECT raw::VARCHAR AS raw FROM bill_rows")]
+    assert len(raws) == 3 and all("[REDACTED]" in r and "0123456789abcdef" not in r for r in raws)
