@@ -18,5 +18,5 @@ def add_call(con: duckdb.DuckDBPyConnection, call_id: str, provider: str, model:
     """One successful call: ``tokens_in`` uncached input, ``tokens_out`` output."""
     con.execute(
         """INSERT INTO calls VALUES (?, ?, 'main', ?, ?, 'x', ?, 1, ?, ?, 0, 0, true, ?, 10, 1, 'ok', 200, NULL, 'a',
-           ?, 0, 0, 0, ?, 0, NULL, NULL, NULL, NULL, true, ?)""",
+           ?, 0, 0, 0, ?, 0, NULL, NULL, NULL, NULL, true, ?, NULL, NULL)""",  # charged_usd, cost_estimate
         [call_id, run_id, provider, model, task, category, case, AT, tokens_in, tokens_out, AT])

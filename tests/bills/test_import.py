@@ -2,7 +2,7 @@
 
 Rates used below (per Mtok, USD unless said): anthropic/claude-sonnet-4 and openrouter/anthropic/claude-sonnet-4
 in 3, 5 m write 3.75, 1 h write 6, read 0.30, out 15; anthropic above 200K total input: in 6, read 0.60, out 22.50;
-deepseek-chat from 2025-09-29: CNY in 2, read 0.2, out 3, CNY→USD 0.1404 from 2025-10-01; openai/gpt-5-mini
+deepseek-chat from 2025-09-29: CNY in 2, read 0.2, out 3, CNY→USD 0.1395 (the July 2025 average, in force 2025-08-01 to 2025-10-31); openai/gpt-5-mini
 in 0.25, read 0.025, out 2.
 """
 
@@ -84,8 +84,8 @@ def test_deepseek_daily_csv_in_cny_through_a_mapping_file() -> None:
     assert r["granularity"] == "day" and r["currency"] == "CNY"
     assert _buckets(r) == (500000, 1000000, 0, 0, 200000)
     assert r["total"] == D("1.8")                          # 500000×2 + 1e6×0.2 + 200000×3 CNY per M
-    assert r["repriced_usd"] == D("0.25272")               # 1.8 × 0.1404
-    assert r["reported_usd"] == D("0.2808")                # 2.00 CNY × 0.1404
+    assert r["repriced_usd"] == D("0.2511")                # 1.8 × 0.1395
+    assert r["reported_usd"] == D("0.279")                 # 2.00 CNY × 0.1395
     assert "FX" in r["causes"]
 
 
@@ -134,7 +134,7 @@ def test_ccr_usage_sqlite(tmp_path: Path) -> None:
     result = import_path(con, ccr_sqlite(tmp_path), pricer=pricer())
     assert result.unmapped == ["DeepSeek:deepseek-v4-flash"]
     chat, flash = priced(con, "ccr-usage")
-    assert chat["repriced_usd"] == D("0.37908")             # (1e6×2 + 2e6×0.2 + 1e5×3)/1e6 CNY × 0.1404
+    assert chat["repriced_usd"] == D("0.37665")             # (1e6×2 + 2e6×0.2 + 1e5×3)/1e6 CNY × 0.1395
     assert flash["repriced_usd"] is None and flash["source_model"] == "deepseek-v4-flash"
 
 
