@@ -96,6 +96,7 @@ def demo(config_path: str, nights: int, start: datetime, data: str) -> None:
     from costbench.emulator import EmulatorConfig, EmulatorProcess
 
     _setup_logging()
+    logging.getLogger("costbench.run").setLevel(logging.WARNING)  # one line per night, not a pre-flight block
     cfg = pipeline.demo_config(load_config(config_path), Path(data).resolve())
     with ExitStack() as stack:
         # A child process, so that the emulator and the runner use both cores instead of sharing one GIL.
