@@ -90,5 +90,5 @@ def test_same_data_renders_byte_identical(tmp_path) -> None:
 def test_usd_filter_is_display_only() -> None:
     from decimal import Decimal
 
-    assert usd(Decimal("-0.0000261234")) == "−$0.000026"
-    assert usd(None) == "–" and usd(Decimal("1234.5"), 2) == "$1,234.50"
+    assert usd(Decimal("-0.0000261234")) == "−$0.0000261"
+    assert usd(None) == "—" and usd(Decimal("1234.5")) == "$1,234"

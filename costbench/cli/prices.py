@@ -123,6 +123,11 @@ def _read_usage(source: str) -> Any:
     text = sys.stdin.read() if source == "-" else Path(source).read_text()
     try:
         data = json.loads(text, parse_float=Decimal)
+        if not isinstance(data, dict):
+            count = f" of {len(data)}" if isinstance(data, list) else ""
+            raise UsageError(f"{source}: expects one usage object, got a JSON {type(data).__name__}{count}; "
+                             "price them one at a time (e.g. jq -c '.[]' FILE | while read u; do echo \"$u\" | "
+                             "costbench cost --usage - ...; done)")
         return Usage.from_dict(data)
     except json.JSONDecodeError as exc:
         raise UsageError(f"{source}: not JSON: {exc.msg}") from None

@@ -71,6 +71,7 @@ SELECT provider,
                                                                         AS billing_lag_days,   -- first bill at the new price - announcement
        (c_in / nullif(p_in, 0) - 1)::DOUBLE * 100                       AS advertised_input_change_pct,
        (c_out / nullif(p_out, 0) - 1)::DOUBLE * 100                     AS advertised_output_change_pct,
+       (c_rd / nullif(p_rd, 0) - 1)::DOUBLE * 100                       AS advertised_cache_read_change_pct,
        ((b_in * c_in + b_rd * c_rd + b_w5 * c_w5 + b_w1 * c_w1 + b_out * c_out)
         / nullif(b_in * p_in + b_rd * p_rd + b_w5 * p_w5 + b_w1 * p_w1 + b_out * p_out, 0) - 1)::DOUBLE * 100
                                                                         AS advertised_blended_change_pct,  -- at the before-window token mix
