@@ -49,5 +49,5 @@ def headline(changes: list[dict[str, Any]], window_days: int) -> dict[str, Any] 
     moved = "fell" if measured < 0 else "rose"
     sentence = (f"{provider} announced {_announced(change)} for {change['model']} from "
                 f"{change['effective_from']:%Y-%m-%d}; measured over {window_days} days either side, its cost per "
-                f"solved task {moved} {abs(measured):.1f} %: price {effects.removeprefix('price ')}.")
+                f"solved task {moved} {abs(measured):.1f}\u00a0%: price {effects.removeprefix('price ')}.")
     return {"sentence": sentence, "change": change}
