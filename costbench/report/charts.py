@@ -18,10 +18,12 @@ from typing import Any
 
 import vl_convert
 
-_CONFIG = {"font": "system-ui, sans-serif", "view": {"stroke": None},
+_CONFIG = {"font": "DejaVu Sans, Verdana, sans-serif", "view": {"stroke": None}, "padding": 8,  # a font both vl-convert and browsers measure alike
            "axis": {"labelFontSize": 11, "titleFontSize": 11, "labelOverlap": "greedy"},
-           "legend": {"labelFontSize": 11, "titleFontSize": 11, "orient": "bottom", "columns": 2,
-                      "labelLimit": 260}}
+           # one column per legend: browsers' fonts run wider than vl-convert's measurements, and
+           # side-by-side legend columns then overlap
+           "legend": {"labelFontSize": 11, "titleFontSize": 11, "orient": "bottom", "direction": "vertical",
+                      "labelLimit": 320, "columnPadding": 24}}
 PER = 1000
 MONEY = f"USD per {PER:,} solved tasks"
 WIDTH = 520

@@ -62,6 +62,8 @@ class SiteResult:
 
     index: Path
     pages: int
+    headline: str | None = None
+    """The index's headline sentence, when a price change is measured on both sides."""
 
 
 @dataclass
@@ -237,7 +239,8 @@ def render_site(con: duckdb.DuckDBPyConnection, out_dir: Path) -> SiteResult:
         page(site, data)
     site.finish()
     shutil.copytree(REPORTS_DIR / "static", out_dir / "static", dirs_exist_ok=True)
-    return SiteResult(out_dir / "index.html", site.pages)
+    story = headline(_measured(data.get("analytics/price_changes", window_days=WINDOW_DAYS)), WINDOW_DAYS)
+    return SiteResult(out_dir / "index.html", site.pages, story["sentence"] if story else None)
 
 
 def build(db_path: Path, out_dir: Path) -> SiteResult:
