@@ -104,7 +104,12 @@ def demo(config_path: str, nights: int, start: datetime, data: str) -> None:
                                                   catalog_dir=cfg.paths.catalog))
         url = stack.enter_context(emulator).url
         pipeline.replay(cfg, start.date(), nights, emulator_url=url)
+    from costbench.report.story import from_store
+
     click.echo(f"Report: {(cfg.paths.site / 'index.html').resolve()}")
+    sentence = from_store(cfg.paths.db)
+    if sentence:
+        click.echo(sentence)
 
 
 COMMANDS = [run, reprice, demo]

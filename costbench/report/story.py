@@ -7,6 +7,7 @@ effects are shares of the "before" cost per solved task, so price + cache + beha
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from costbench.report.formatting import signed_pct
@@ -51,3 +52,12 @@ def headline(changes: list[dict[str, Any]], window_days: int) -> dict[str, Any] 
                 f"{change['effective_from']:%Y-%m-%d}; measured over {window_days} days either side, its cost per "
                 f"solved task {moved} {abs(measured):.1f}\u00a0%: price {effects.removeprefix('price ')}.")
     return {"sentence": sentence, "change": change}
+
+
+def from_store(db_path: Path, window_days: int = 7) -> str | None:
+    """The headline sentence of the store at ``db_path`` (read only), or None."""
+    from costbench.store.db import opened, query
+
+    with opened(db_path, read_only=True) as con:
+        found = headline(query(con, "analytics/price_changes", window_days=window_days), window_days)
+    return found["sentence"] if found else None
