@@ -9,7 +9,7 @@ import click
 
 from costbench.cli.core import config_option
 from costbench.config import load_config
-from costbench.errors import ConfigError, StoreError
+from costbench.errors import ConfigError, StoreError, did_you_mean
 
 _TYPES = {"INTEGER": (int, "an integer, e.g. 7"), "BIGINT": (int, "an integer, e.g. 7"),
           "DATE": (None, "a date, e.g. 2025-09-29")}
@@ -70,8 +70,10 @@ def query_cmd(name: str | None, config_path: str, db_path: str | None, params: t
         _list()
         return
     values = _params(params)
-    if name in analytics.catalog():
-        _check_types(name, values)
+    if name not in analytics.catalog():  # before looking for a database: a typo is the first thing to fix
+        raise StoreError(f"Unknown query {name!r}; see `costbench query --list`."
+                         f"{did_you_mean(name, analytics.catalog())}")
+    _check_types(name, values)
     cfg = load_config(config_path)
     with opened(read_db(cfg, db_path)) as con:
         try:

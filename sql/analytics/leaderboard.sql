@@ -20,24 +20,24 @@ units AS (
            sum(o.spend_usd) AS spend_usd, sum(o.solved) AS solved
     FROM ok o JOIN nights n USING (provider, model) GROUP BY ALL
 ),
-numbered AS (
-    SELECT *, row_number() OVER (PARTITION BY provider, model ORDER BY unit) - 1 AS idx,
-           count(*) OVER (PARTITION BY provider, model) AS n
+numbered AS (   -- integers only from here on: mkey per model, its seed, unit index and count
+    SELECT *, (row_number() OVER (PARTITION BY provider, model ORDER BY unit) - 1)::UBIGINT AS idx,
+           (count(*) OVER (PARTITION BY provider, model))::UBIGINT AS n,
+           dense_rank() OVER (ORDER BY provider, model) AS mkey, hash(provider, model) AS seed
     FROM units
 ),
-sizes AS (SELECT DISTINCT provider, model, n FROM numbered),
-draws AS (
-    SELECT s.provider, s.model, r.rep, hash(r.rep, i.i, s.provider, s.model) % s.n AS idx
-    FROM sizes s CROSS JOIN range(200) r(rep) CROSS JOIN LATERAL (SELECT unnest(range(s.n)) AS i) i
+draws AS (      -- replicate rep draws n units: draw i picks unit hash(rep, i, model's seed) % n
+    SELECT u.mkey, r.rep, hash(r.rep, u.idx, u.seed) % u.n AS idx
+    FROM numbered u CROSS JOIN range(200) r(rep)
 ),
 replicates AS (
-    SELECT d.provider, d.model, d.rep, money_div(sum(u.spend_usd), sum(u.solved)) AS cpst_usd
-    FROM draws d JOIN numbered u ON u.provider = d.provider AND u.model = d.model AND u.idx = d.idx
+    SELECT d.mkey, d.rep, money_div(sum(u.spend_usd), sum(u.solved)) AS cpst_usd
+    FROM draws d JOIN numbered u ON u.mkey = d.mkey AND u.idx = d.idx
     GROUP BY ALL
 ),
 ci AS (
-    SELECT provider, model, quantile_disc(cpst_usd, 0.025) AS lo, quantile_disc(cpst_usd, 0.975) AS hi
-    FROM replicates GROUP BY ALL
+    SELECT n.provider, n.model, quantile_disc(r.cpst_usd, 0.025) AS lo, quantile_disc(r.cpst_usd, 0.975) AS hi
+    FROM replicates r JOIN (SELECT DISTINCT mkey, provider, model FROM numbered) n USING (mkey) GROUP BY ALL
 ),
 totals AS (
     SELECT provider, model, bool_or(simulated) AS simulated,
