@@ -128,3 +128,22 @@ def test_headline_numbers_come_from_the_data(tmp_path) -> None:
 
 def _signed(value) -> str:
     return f"{float(value):+.1f}\u00a0%".replace("-", "−")
+
+
+def test_charts_are_drawn_once_and_reused_from_the_cache(tmp_path) -> None:
+    from costbench.report import charts
+
+    out = _site(tmp_path)
+    cached = sorted((out / ".charts").glob("*.svg"))
+    pages = "".join(p.read_text() for p in out.rglob("*.html"))
+    # every cached SVG is on some page, and every page's SVG came from the cache (one file per distinct spec)
+    assert cached and all(svg.read_text() in pages for svg in cached)
+    assert pages.count("<svg") >= len(cached)
+    marker = '<svg data-test="from-cache"'
+    first = cached[0]
+    first.write_text(first.read_text().replace("<svg", marker, 1))
+    build(out.parent / "r.duckdb", out)                      # a rebuild takes the cached drawing as is
+    assert marker in "".join(p.read_text() for p in out.rglob("*.html"))
+    (out / ".charts" / "0123456789abcdef.svg").write_text("<svg/>")
+    charts.draw_all([], cache=out / ".charts")               # charts no page uses are pruned
+    assert not list((out / ".charts").glob("*.svg"))

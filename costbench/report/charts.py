@@ -2,7 +2,8 @@
 
 Specs are plain dicts (no altair needed); numbers are converted to float only here, for drawing.
 Chart functions return a :class:`Chart` (the spec); :func:`draw_all` draws each distinct spec once,
-two at a time (vl-convert releases the GIL), so a big site is not bound by one core. Money axes are in
+two at a time (vl-convert releases the GIL), and keeps the SVGs by spec hash in the site's ``.charts/``
+folder, so a rebuild redraws only the charts whose data changed. Money axes are in
 USD per 1,000 solved tasks, with a ``$`` on every tick. The SVGs scale down with the page (CSS).
 """
 
@@ -14,6 +15,7 @@ import math
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import vl_convert
@@ -48,11 +50,22 @@ def _svg(spec: str) -> str:
     return svg[svg.find("<svg"):] if "<svg" in svg else svg
 
 
-def draw_all(charts: list[Chart], workers: int = 2) -> dict[str, str]:
-    """SVG per chart key, each distinct spec drawn once."""
+def draw_all(charts: list[Chart], cache: Path | None = None, workers: int = 2) -> dict[str, str]:
+    """SVG per chart key, each distinct spec drawn once; ``cache`` keeps SVGs by spec hash between builds."""
     distinct = {c.key: c.spec for c in charts}
+    done = {k: (cache / f"{k}.svg").read_text(encoding="utf-8") for k in distinct
+            if cache is not None and (cache / f"{k}.svg").is_file()}
+    todo = {k: spec for k, spec in distinct.items() if k not in done}
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        return dict(zip(distinct, pool.map(_svg, distinct.values()), strict=True))
+        drawn = dict(zip(todo, pool.map(_svg, todo.values()), strict=True))
+    if cache is not None:
+        cache.mkdir(parents=True, exist_ok=True)
+        for key, svg in drawn.items():
+            (cache / f"{key}.svg").write_text(svg, encoding="utf-8")
+        for stale in cache.glob("*.svg"):  # charts no page uses any more
+            if stale.stem not in distinct:
+                stale.unlink()
+    return {**done, **drawn}
 
 
 def _f(value: Decimal | float | None, scale: int = 1) -> float | None:

@@ -118,7 +118,7 @@ class Site:
 
     def finish(self) -> None:
         """Draw every distinct chart once and write the pages."""
-        svgs = report_charts.draw_all(self._charts)
+        svgs = report_charts.draw_all(self._charts, cache=self.out / ".charts")
         for target, html in self._html.items():
             target.parent.mkdir(parents=True, exist_ok=True)
             html = re.sub(r"<!--chart:([0-9a-f]{16})-->", lambda m: svgs[m.group(1)], html)
