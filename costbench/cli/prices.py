@@ -139,6 +139,11 @@ def _read_usage(source: str) -> Any:
         raise UsageError(f"{source}: {exc}.{did_you_mean(bad, TOKEN_FIELDS)}") from None
 
 
+def _exact(value: Decimal) -> str:
+    """Fixed point, exact: ``str()`` can give exponents such as ``0E-12``."""
+    return format(value, "f")
+
+
 @click.command("cost")
 @click.option("--usage", "usage_source", required=True, metavar="FILE|-", help="Normalized usage JSON (- = stdin).")
 @click.option("--model", "name", metavar="PROVIDER/MODEL", help="Price with the book's entry for this model.")
@@ -162,8 +167,8 @@ def cost_command(usage_source: str, name: str | None, at: str | None, price_file
     else:
         entry = load_pricebook().price_for(*_split(name or ""), when)
     c = cost(usage, entry, when, load_fx())
-    click.echo(json.dumps({"currency": c.currency, "total": str(c.total), "total_usd": str(c.total_usd),
-                           "fx_rate": str(c.fx_rate), "breakdown": {k: str(v) for k, v in c.breakdown.items()},
+    click.echo(json.dumps({"currency": c.currency, "total": _exact(c.total), "total_usd": _exact(c.total_usd),
+                           "fx_rate": _exact(c.fx_rate), "breakdown": {k: _exact(v) for k, v in c.breakdown.items()},
                            "tier": c.tier, "window": c.window, "entry": _entry_json(entry)}, indent=2))
 
 
