@@ -107,3 +107,16 @@ def test_cost_says_it_expects_one_usage_object(workdir) -> None:
     assert result.exit_code == 1
     assert result.output.startswith("Error: -: expects one usage object, got a JSON list of 2;")
     assert "Traceback" not in result.output
+
+
+def test_estimate_is_labelled_a_worst_case_next_to_the_last_actual_spend(workdir) -> None:
+    build_store(workdir / "var/demo/costbench.duckdb")
+    result = _run("estimate", "--at", "2025-10-01T02:00:00Z")
+    assert result.exit_code == 0, result.output
+    header, columns = result.output.splitlines()[:2]
+    assert "a worst case (every answer at max_output_tokens, no cache hits)" in header
+    assert "last actual = run r6 in var/demo/costbench.duckdb" in header
+    assert columns.split() == ["model", "worst", "case", "last", "actual"]
+    # the fixture's latest run r6: 3 × $0.0007 (deepseek/x) + 3 × $0.0042 (mistral/y) + $0.0011 (mistral/zero)
+    total = next(x for x in result.output.splitlines() if x.strip().startswith("total ("))
+    assert total.split()[-1] == "$0.0158"

@@ -13,14 +13,16 @@ from costbench.config import Config, load_config
 
 
 def _expected(cfg: Config) -> tuple[str | None, dict[str, Decimal]]:
-    """The latest passed run's actual spend per model, from the config's store if it exists (read only)."""
+    """The latest passed run's actual spend per model (read only): the config's store, else the demo's."""
+    from costbench.cli.readdb import DEMO_DB
     from costbench.store.db import opened, query
 
-    if not Path(cfg.paths.db).is_file():
+    path = next((p for p in (Path(cfg.paths.db), DEMO_DB) if p.is_file()), None)
+    if path is None:
         return None, {}
-    with opened(cfg.paths.db, read_only=True) as con:
+    with opened(path, read_only=True) as con:
         found = query(con, "report/last_run_spend_by_model")
-    return (found[0]["run_id"] if found else None), {r["name"]: r["spend_usd"] for r in found}
+    return (f"{found[0]['run_id']} in {path}" if found else None), {r["name"]: r["spend_usd"] for r in found}
 
 
 def _lines(per_model: dict[str, Decimal], calls: int, total: Decimal, expected: dict[str, Decimal]) -> list[str]:
