@@ -116,6 +116,8 @@ def test_headline_numbers_come_from_the_data(tmp_path) -> None:
     out = _site(tmp_path)
     html = (out / "index.html").read_text()
     sentence = html[html.index('id="headline">') + 14:].split("<a ")[0]
+    assert "2025\u201109\u201129" in sentence       # dates never wrap at their hyphens
+    sentence = sentence.replace("\u2011", "-")
     assert sentence.startswith("DeepSeek announced −75.0\u00a0% on output (−50.0\u00a0% on input, "
                                "−50.0\u00a0% on cache reads) for x from 2025-09-29")
     assert "fell 63.2\u00a0%: price" in sentence

@@ -46,9 +46,14 @@ def environment() -> Environment:
                       autoescape=select_autoescape(["html", "j2"]), trim_blocks=True, lstrip_blocks=True,
                       keep_trailing_newline=True)
     env.filters.update(usd=usd, usd_k=usd_per_k, interval=interval, tokens=tokens, pct=pct, signed_pct=signed_pct,
-                       ratio=ratio, slug=slug, dv=_data_value)
+                       ratio=ratio, slug=slug, dv=_data_value, keep_dates=_keep_dates)
     env.globals.update(NONE=formatting.NONE, PER=formatting.PER)
     return env
+
+
+def _keep_dates(text: str) -> str:
+    """ISO dates with non-breaking hyphens, so a sentence never wraps inside ``2025-09-29``."""
+    return re.sub(r"\b(\d{4})-(\d{2})-(\d{2})\b", "\\1\u2011\\2\u2011\\3", text)
 
 
 def _data_value(value: Any) -> str:
