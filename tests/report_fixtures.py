@@ -1,4 +1,5 @@
-"""A small store for report tests: two models over nights on both sides of a price change, one hostile output."""
+"""A small store for report tests: models over nights on both sides of a price change, one hostile output,
+and one model (mistral/zero) that never solves anything, on a task (t9) nobody solves."""
 
 from __future__ import annotations
 
@@ -29,6 +30,8 @@ def build_store(path: Path) -> Path:
                      output=XSS if (day, i) == (3, 2) else f"answer {i}")
             add_call(con, run_id, f"{run_id}-y{i}", at, uncached=900, read=0, out=400, passed=i == 0, provider="mistral",
                      model="y", total_usd=D("0.0042"), entry="mistral/y@2025-01-01", task=f"t{i}")
+        add_call(con, run_id, f"{run_id}-z", at, uncached=500, read=0, out=100, passed=False, provider="mistral",
+                 model="zero", total_usd=D("0.0011"), entry="mistral/y@2025-01-01", task="t9")
     rollup(con)
     con.close()
     return path

@@ -147,6 +147,7 @@ def demo(config_path: str, nights: int, start: datetime, data: str) -> None:
     from costbench.emulator import EmulatorConfig, EmulatorProcess
 
     _setup_logging()
+    logging.getLogger("costbench.run").setLevel(logging.WARNING)  # one line per night, not a pre-flight block
     cfg = pipeline.demo_config(load_config(config_path), Path(data).resolve())
     with ExitStack() as stack:
         # A child process, so that the emulator and the runner use both cores instead of sharing one GIL.
@@ -154,7 +155,12 @@ def demo(config_path: str, nights: int, start: datetime, data: str) -> None:
                                                   catalog_dir=cfg.paths.catalog))
         url = stack.enter_context(emulator).url
         pipeline.replay(cfg, start.date(), nights, emulator_url=url)
+    from costbench.report.story import from_store
+
     click.echo(f"Report: {(cfg.paths.site / 'index.html').resolve()}")
+    sentence = from_store(cfg.paths.db)
+    if sentence:
+        click.echo(sentence)
 
 
 COMMANDS = [run, reprice, demo]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 
@@ -19,7 +20,7 @@ def db_group() -> None:
 @db_group.command("migrate")
 @config_option
 def migrate(config_path: str) -> None:
-    """Apply pending migrations from sql/migrations/.
+    """Apply pending migrations from sql/migrations/ (creates the database file if needed).
 
     Example: costbench db migrate
     """
@@ -32,22 +33,39 @@ def migrate(config_path: str) -> None:
     click.echo(f"{cfg.paths.db}: applied {len(applied)} migration(s)" + (f": {', '.join(applied)}" if applied else ""))
 
 
-@db_group.command("status")
-@config_option
-def status(config_path: str) -> None:
-    """Show applied and pending migrations and row counts.
-
-    Example: costbench db status
-    """
-    cfg = load_config(config_path)
-    con = connect(cfg.paths.db)
+def _counts(path: Path) -> tuple[set[str], dict[str, int]]:
+    """Applied migrations and row count per table, read without writing anything."""
+    con = connect(path, read_only=True)
     try:
-        con.execute("CREATE TABLE IF NOT EXISTS _costbench_migrations (name VARCHAR PRIMARY KEY, applied_at TIMESTAMPTZ)")
-        done = {r["name"] for r in rows(con, "SELECT name FROM _costbench_migrations")}
-        for path in migrations():
-            click.echo(f"{'applied' if path.stem in done else 'pending'}  {path.stem}")
+        tables = [r["table_name"] for r in rows(con, "SELECT table_name FROM duckdb_tables() "
+                                                     "WHERE schema_name = 'main' ORDER BY table_name")]
+        done = ({r["name"] for r in rows(con, "SELECT name FROM _costbench_migrations")}
+                if "_costbench_migrations" in tables else set())
+        counts = {t: con.table(t).aggregate("count(*)").fetchall()[0][0] for t in tables if not t.startswith("_")}
     finally:
         con.close()
+    return done, counts
+
+
+@db_group.command("status")
+@config_option
+@click.option("--db", "db_path", type=click.Path(dir_okay=False),
+              help="DuckDB file (default: paths.db, else the demo's var/demo/costbench.duckdb).")
+def status(config_path: str, db_path: str | None) -> None:
+    """Show applied and pending migrations and the row count of every table.
+
+    Example: costbench db status --db var/demo/costbench.duckdb
+    """
+    from costbench.cli.readdb import read_db
+
+    path = read_db(load_config(config_path), db_path)
+    done, counts = _counts(path)
+    click.echo(f"{path}:")
+    for migration in migrations():
+        click.echo(f"  {'applied' if migration.stem in done else 'pending'}  {migration.stem}")
+    width = max((len(t) for t in counts), default=0)
+    for table, count in counts.items():
+        click.echo(f"  {table:<{width}}  {count:>12,} rows")
 
 
 @db_group.command("load")

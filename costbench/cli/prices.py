@@ -153,6 +153,11 @@ def _read_usage(source: str) -> Any:
     text = sys.stdin.read() if source == "-" else Path(source).read_text()
     try:
         data = json.loads(text, parse_float=Decimal)
+        if not isinstance(data, dict):
+            count = f" of {len(data)}" if isinstance(data, list) else ""
+            raise UsageError(f"{source}: expects one usage object, got a JSON {type(data).__name__}{count}; "
+                             "price them one at a time (e.g. jq -c '.[]' FILE | while read u; do echo \"$u\" | "
+                             "costbench cost --usage - ...; done)")
         return Usage.from_dict(data)
     except json.JSONDecodeError as exc:
         raise UsageError(f"{source}: not JSON: {exc.msg}") from None
@@ -162,6 +167,11 @@ def _read_usage(source: str) -> Any:
 
         bad = str(exc).rsplit(":", 1)[-1].strip().split(",")[0]
         raise UsageError(f"{source}: {exc}.{did_you_mean(bad, TOKEN_FIELDS)}") from None
+
+
+def _exact(value: Decimal) -> str:
+    """Fixed point, exact: ``str()`` can give exponents such as ``0E-12``."""
+    return format(value, "f")
 
 
 @click.command("cost")
@@ -187,8 +197,8 @@ def cost_command(usage_source: str, name: str | None, at: str | None, price_file
     else:
         entry = load_pricebook().price_for(*_split(name or ""), when)
     c = cost(usage, entry, when, load_fx())
-    click.echo(json.dumps({"currency": c.currency, "total": str(c.total), "total_usd": str(c.total_usd),
-                           "fx_rate": str(c.fx_rate), "breakdown": {k: str(v) for k, v in c.breakdown.items()},
+    click.echo(json.dumps({"currency": c.currency, "total": _exact(c.total), "total_usd": _exact(c.total_usd),
+                           "fx_rate": _exact(c.fx_rate), "breakdown": {k: _exact(v) for k, v in c.breakdown.items()},
                            "tier": c.tier, "window": c.window, "entry": _entry_json(entry)}, indent=2))
 
 

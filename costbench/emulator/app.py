@@ -95,6 +95,7 @@ class Emulator:
             await self._fail(send, dialect, 404, f"model {req.model!r} not found.{did_you_mean(req.model, known)}",
                              "not_found_error", provider, req.model, headers, now_dt, digest, key)
             return
+        persona = persona.at(now_dt)  # a name can switch model on a date (personas.yml `switches`)
         if not key or key.startswith(("bad-", "revoked-")):
             await self._fail(send, dialect, 401, "invalid API key", "authentication_error", provider, req.model,
                              headers, now_dt, digest, key)

@@ -49,6 +49,18 @@ class CacheRules(_Strict):
     ttl_s: int = 300
 
 
+class PersonaSwitch(_Strict):
+    """From ``at`` on, the model name serves another model with its own habits (e.g. an alias moved)."""
+
+    at: datetime
+    serves: str
+    """The model now behind the name (informational; the API name stays the same)."""
+    tokens_per_word: float | None = None
+    verbosity: float | None = None
+    cache: CacheRules | None = None
+    success: dict[str, float] | None = None
+
+
 class Persona(_Strict):
     """One emulated model."""
 
@@ -60,6 +72,16 @@ class Persona(_Strict):
     verbosity: float = 1.0
     success: dict[str, float]
     limits: Limits = Limits()
+    switches: list[PersonaSwitch] = []
+    """Model switches behind this name, in time order; see :meth:`at`."""
+
+    def at(self, when: datetime) -> Persona:
+        """The persona as served at ``when``: the latest switch at or before it overrides its habits."""
+        live = [s for s in self.switches if s.at <= when]
+        if not live:
+            return self
+        changes = live[-1].model_dump(exclude={"at", "serves"}, exclude_none=True)
+        return self.model_copy(update={**changes, "cache": live[-1].cache or self.cache, "switches": []})
 
     def success_rate(self, category: str) -> float:
         """Chance of a right final answer in this task category."""

@@ -1,26 +1,87 @@
 """Charts for the report as inline SVG, rendered offline from Vega-Lite specs with vl-convert.
 
 Specs are plain dicts (no altair needed); numbers are converted to float only here, for drawing.
+Chart functions return a :class:`Chart` (the spec); :func:`draw_all` draws each distinct spec once,
+two at a time (vl-convert releases the GIL), and keeps the SVGs by spec hash in the site's ``.charts/``
+folder, so a rebuild redraws only the charts whose data changed. Money axes are in
+USD per 1,000 solved tasks, with a ``$`` on every tick. The SVGs scale down with the page (CSS).
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+import math
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import vl_convert
 
-_CONFIG = {"font": "system-ui, sans-serif", "view": {"stroke": None}}
+_CONFIG = {"font": "DejaVu Sans, Verdana, sans-serif", "view": {"stroke": None}, "padding": 8,  # a font both vl-convert and browsers measure alike
+           "axis": {"labelFontSize": 11, "titleFontSize": 11, "labelOverlap": "greedy"},
+           # one column per legend: browsers' fonts run wider than vl-convert's measurements, and
+           # side-by-side legend columns then overlap
+           "legend": {"labelFontSize": 11, "titleFontSize": 11, "orient": "bottom", "direction": "vertical",
+                      "labelLimit": 320, "columnPadding": 24}}
+PER = 1000
+MONEY = f"USD per {PER:,} solved tasks"
+WIDTH = 520
 
 
-def _svg(spec: dict[str, Any]) -> str:
-    svg: str = vl_convert.vegalite_to_svg({"$schema": "https://vega.github.io/schema/vega-lite/v5.json",
-                                           "config": _CONFIG, **spec})
+@dataclass(frozen=True)
+class Chart:
+    """A Vega-Lite spec waiting to be drawn; ``key`` identifies equal specs."""
+
+    key: str
+    spec: str
+
+
+def _chart(spec: dict[str, Any]) -> Chart:
+    text = json.dumps({"$schema": "https://vega.github.io/schema/vega-lite/v5.json", "config": _CONFIG, **spec},
+                      sort_keys=True)
+    return Chart(hashlib.sha256(text.encode()).hexdigest()[:16], text)
+
+
+def _svg(spec: str) -> str:
+    svg: str = vl_convert.vegalite_to_svg(json.loads(spec))
     return svg[svg.find("<svg"):] if "<svg" in svg else svg
 
 
-def _f(value: Decimal | float | None) -> float | None:
-    return None if value is None else float(value)
+def draw_all(charts: list[Chart], cache: Path | None = None, workers: int = 2) -> dict[str, str]:
+    """SVG per chart key, each distinct spec drawn once; ``cache`` keeps SVGs by spec hash between builds."""
+    distinct = {c.key: c.spec for c in charts}
+    done = {k: (cache / f"{k}.svg").read_text(encoding="utf-8") for k in distinct
+            if cache is not None and (cache / f"{k}.svg").is_file()}
+    todo = {k: spec for k, spec in distinct.items() if k not in done}
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        drawn = dict(zip(todo, pool.map(_svg, todo.values()), strict=True))
+    if cache is not None:
+        cache.mkdir(parents=True, exist_ok=True)
+        for key, svg in drawn.items():
+            (cache / f"{key}.svg").write_text(svg, encoding="utf-8")
+        for stale in cache.glob("*.svg"):  # charts no page uses any more
+            if stale.stem not in distinct:
+                stale.unlink()
+    return {**done, **drawn}
+
+
+def _f(value: Decimal | float | None, scale: int = 1) -> float | None:
+    return None if value is None else float(value) * scale
+
+
+def log_ticks(low: float, high: float) -> list[float]:
+    """1-2-5 tick values covering [low, high] for a log axis: readable and never crowded."""
+    if low <= 0 or high <= 0:
+        return []
+    ticks = [m * 10.0 ** e for e in range(math.floor(math.log10(low)) - 1, math.ceil(math.log10(high)) + 1)
+             for m in (1, 2, 5)]
+    inside = [t for t in ticks if low / 1.0001 <= t <= high * 1.0001]
+    if len(inside) < 2:
+        inside = [t for t in ticks if low / 10 <= t <= high * 10]
+    return inside if len(inside) <= 6 else [t for t in inside if round(t / 10.0 ** math.floor(math.log10(t))) == 1]
 
 
 def pareto(points: list[dict[str, Any]]) -> list[str]:
@@ -39,43 +100,82 @@ def pareto(points: list[dict[str, Any]]) -> list[str]:
     return front
 
 
-def cost_vs_success(rows: list[dict[str, Any]]) -> str:
-    """Scatter of cost per solved task (log x) against success rate; the Pareto front is highlighted."""
+def cost_vs_success(rows: list[dict[str, Any]]) -> Chart:
+    """Cost per 1,000 solved tasks (log x, with 95 % whiskers) against success rate; Pareto front by shape."""
     front = set(pareto(rows))
-    data = [{"model": f"{r['provider']}/{r['model']}", "cost": _f(r["cost_per_solved_task_usd"]),
-             "success": _f(r["success_rate"]), "front": f"{r['provider']}/{r['model']}" in front}
+    data = [{"model": f"{r['provider']}/{r['model']}", "cost": _f(r["cost_per_solved_task_usd"], PER),
+             "lo": _f(r["cpst_ci_low_usd"], PER) or _f(r["cost_per_solved_task_usd"], PER),
+             "hi": _f(r["cpst_ci_high_usd"], PER) or _f(r["cost_per_solved_task_usd"], PER),
+             "success": _f(r["success_rate"]),
+             "front": "on the Pareto front" if f"{r['provider']}/{r['model']}" in front else "not on the front"}
             for r in rows if r["cost_per_solved_task_usd"]]
-    return _svg({"width": 560, "height": 320, "data": {"values": data},
-                 "layer": [{"mark": {"type": "point", "filled": True, "size": 90},
-                            "encoding": {"x": {"field": "cost", "type": "quantitative", "scale": {"type": "log"},
-                                               "title": "cost per solved task (USD, log)"},
-                                         "y": {"field": "success", "type": "quantitative", "axis": {"format": "%"},
-                                               "title": "success rate"},
-                                         "color": {"field": "front", "type": "nominal", "title": "Pareto front"}}},
-                           {"mark": {"type": "text", "dx": 6, "align": "left", "fontSize": 10},
-                            "encoding": {"x": {"field": "cost", "type": "quantitative", "scale": {"type": "log"}},
-                                         "y": {"field": "success", "type": "quantitative"},
-                                         "text": {"field": "model"}}}]})
+    values = [v for d in data for v in (d["lo"], d["hi"]) if v]
+    x = {"field": "cost", "type": "quantitative", "title": f"{MONEY} (log scale; whiskers: 95 % interval)",
+         "scale": {"type": "log", "nice": False, "padding": 12},
+         "axis": {"values": log_ticks(min(values), max(values)) if values else [], "format": "$,.3~g"}}
+    y = {"field": "success", "type": "quantitative", "title": "success rate", "axis": {"format": ".0%"},
+         "scale": {"zero": False, "padding": 12}}
+    color: dict[str, Any] = ({"field": "model", "type": "nominal", "title": None} if len(data) <= 12
+                             else {"value": "#0969da"})
+    shape = {"field": "front", "type": "nominal", "title": None,
+             "scale": {"domain": ["on the Pareto front", "not on the front"], "range": ["circle", "triangle-up"]}}
+    return _chart({"width": WIDTH, "height": 300, "data": {"values": data}, "layer": [
+        {"mark": {"type": "rule", "strokeWidth": 1.5}, "encoding": {"x": {**x, "field": "lo"}, "x2": {"field": "hi"},
+                                                                    "y": y, "color": color}},
+        {"mark": {"type": "point", "filled": True, "size": 110, "opacity": 0.9},
+         "encoding": {"x": x, "y": y, "color": color, "shape": shape,
+                      "tooltip": [{"field": "model"}, {"field": "cost", "format": "$,.3~g"}]}}]})
+
+
+def nightly(rows: list[dict[str, Any]], changes: list[dict[str, Any]]) -> Chart:
+    """Cost per 1,000 solved tasks night by night, with a dashed marker at each price change."""
+    data = [{"night": str(r["night"]), "cost": _f(r["cost_per_solved_task_usd"], PER)}
+            for r in rows if r["cost_per_solved_task_usd"] is not None]
+    nights = [d["night"] for d in data]
+    marks = [{"at": str(c["effective_from"])[:10], "label": f"price change {str(c['effective_from'])[:10]}"}
+             for c in changes if nights and nights[0] <= str(c["effective_from"])[:10] <= nights[-1]]
+    layers: list[dict[str, Any]] = [{"mark": {"type": "line", "point": len(data) <= 60},
+                                     "encoding": {"x": {"field": "night", "type": "temporal", "title": None,
+                                                        "axis": {"format": "%b %d", "tickCount": 6}},
+                                                  "y": {"field": "cost", "type": "quantitative", "title": MONEY,
+                                                        "axis": {"format": "$,.3~g", "tickCount": 5}}}}]
+    if marks:
+        layers.append({"data": {"values": marks}, "mark": {"type": "rule", "strokeDash": [4, 3], "color": "#cf222e"},
+                       "encoding": {"x": {"field": "at", "type": "temporal"}}})
+        layers.append({"data": {"values": marks}, "mark": {"type": "text", "align": "left", "dx": 4, "dy": -4,
+                                                           "baseline": "top", "color": "#cf222e", "fontSize": 10},
+                       "encoding": {"x": {"field": "at", "type": "temporal"}, "y": {"value": 0},
+                                    "text": {"field": "label"}}})
+    return _chart({"width": WIDTH, "height": 200, "layer": layers, "data": {"values": data}})
+
+
+def effects(row: dict[str, Any]) -> Chart:
+    """Before and after bars with the price, cache, FX and behaviour effects between them (a waterfall)."""
+    before, after = _f(row["cpst_before_usd"], PER) or 0.0, _f(row["cpst_after_usd"], PER) or 0.0
+    steps, level = [{"step": "before", "start": 0.0, "end": before, "kind": "total"}], before
+    for name, key in (("price effect", "price_effect_usd"), ("cache effect", "cache_effect_usd"),
+                      ("FX effect", "fx_effect_usd"), ("behaviour effect", "usage_effect_usd")):
+        if row.get(key) is None:  # no data: no bar (never a made-up zero)
+            continue
+        delta = _f(row[key], PER) or 0.0
+        steps.append({"step": name, "start": level, "end": level + delta, "kind": "up" if delta > 0 else "down"})
+        level += delta
+    steps.append({"step": "after", "start": 0.0, "end": after, "kind": "total"})
+    colors = {"domain": ["total", "down", "up"], "range": ["#57606a", "#2da44e", "#cf222e"]}
+    return _chart({"width": WIDTH - 120, "height": 170, "data": {"values": steps}, "mark": "bar",
+                   "encoding": {"y": {"field": "step", "type": "nominal", "title": None, "sort": None},
+                                "x": {"field": "start", "type": "quantitative", "title": MONEY,
+                                      "axis": {"format": "$,.3~g", "tickCount": 5}},
+                                "x2": {"field": "end"},
+                                "color": {"field": "kind", "type": "nominal", "scale": colors, "legend": None}}})
 
 
 def series(rows: list[dict[str, Any]], x: str, y: str, title: str, color: str | None = None) -> str:
-    """A line chart over time (nightly cost, price history)."""
+    """A line chart over time drawn at once (kept for pages that want an SVG string right away)."""
     data = [{"x": str(r[x]), "y": _f(r[y]), "c": r[color] if color else ""} for r in rows if r[y] is not None]
     encoding: dict[str, Any] = {"x": {"field": "x", "type": "temporal", "title": None},
                                 "y": {"field": "y", "type": "quantitative", "title": title}}
     if color:
         encoding["color"] = {"field": "c", "type": "nominal", "title": None}
-    return _svg({"width": 560, "height": 220, "data": {"values": data},
-                 "mark": {"type": "line", "point": True, "interpolate": "step-after" if "price" in title else "linear"},
-                 "encoding": encoding})
-
-
-def effects(row: dict[str, Any]) -> str:
-    """Bars of the decomposition of a price change: price, cache, FX and usage effects (USD per solved task)."""
-    data = [{"effect": name, "usd": _f(row[key])} for name, key in
-            (("price", "price_effect_usd"), ("cache", "cache_effect_usd"), ("FX", "fx_effect_usd"),
-             ("usage", "usage_effect_usd"))
-            if row[key] is not None]
-    return _svg({"width": 360, "height": 160, "data": {"values": data}, "mark": "bar",
-                 "encoding": {"y": {"field": "effect", "type": "nominal", "title": None, "sort": None},
-                              "x": {"field": "usd", "type": "quantitative", "title": "USD per solved task"}}})
+    return _svg(_chart({"width": WIDTH, "height": 200, "data": {"values": data},
+                        "mark": {"type": "line", "point": len(data) <= 60}, "encoding": encoding}).spec)

@@ -73,7 +73,7 @@ def run(con: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any]) -> li
 
 def _plain(value: Any) -> Any:
     if isinstance(value, Decimal):
-        return str(value)
+        return format(value, "f")  # exact fixed point: str() would give "0E-12", read as a float exponent
     if isinstance(value, (date, datetime)):
         return value.isoformat()
     return value

@@ -2,8 +2,8 @@
 -- vs effective $/Mtok and cache hit rate. advertised_input/output = the list prices of the entries in force
 -- during the data window (those that priced its calls; never a later entry), weighted by calls and listed in
 -- advertised_entries; the blended advertised price uses the list prices in force at each call. Grain: one row per provider × model over runs that passed the gate.
--- Bootstrap: 200 deterministic replicates resampling clusters with replacement (md5-based picks, the same on
--- every DuckDB version: the first 15 hex digits of md5('rep/i/provider/model') modulo the cluster count): whole
+-- Bootstrap: 200 deterministic replicates resampling clusters with replacement (stable_pick: an integer hash
+-- seeded by md5('provider/model'), the same on every DuckDB version; see migration 0008): whole
 -- nights once a model has 10 or more, (night, task) pairs before that; interval = 2.5 % / 97.5 % discrete
 -- quantiles of the replicates' cost per solved task. No parameters. Reads the daily_usage rollup.
 WITH ok AS (      -- the daily_usage rollup (one row per run × model × task version × price entry)
@@ -22,25 +22,25 @@ units AS (
            sum(o.spend_usd) AS spend_usd, sum(o.solved) AS solved
     FROM ok o JOIN nights n USING (provider, model) GROUP BY ALL
 ),
-numbered AS (
-    SELECT *, row_number() OVER (PARTITION BY provider, model ORDER BY unit) - 1 AS idx,
-           count(*) OVER (PARTITION BY provider, model) AS n
+numbered AS (   -- integers only from here on: mkey per model, its seed, unit index and count
+    SELECT *, (row_number() OVER (PARTITION BY provider, model ORDER BY unit) - 1)::UBIGINT AS idx,
+           (count(*) OVER (PARTITION BY provider, model))::UBIGINT AS n,
+           dense_rank() OVER (ORDER BY provider, model) AS mkey,
+           ('0x' || left(md5(provider || '/' || model), 7))::BIGINT AS seed
     FROM units
 ),
-sizes AS (SELECT DISTINCT provider, model, n FROM numbered),
-draws AS (
-    SELECT s.provider, s.model, r.rep,
-           ('0x' || left(md5(concat_ws('/', r.rep, i.i, s.provider, s.model)), 15))::BIGINT % s.n AS idx
-    FROM sizes s CROSS JOIN range(200) r(rep) CROSS JOIN LATERAL (SELECT unnest(range(s.n)) AS i) i
+draws AS (      -- replicate rep draws n units: draw i picks stable_pick(model's md5 seed, rep, i, n)
+    SELECT u.mkey, r.rep, stable_pick(u.seed, r.rep, u.idx, u.n) AS idx
+    FROM numbered u CROSS JOIN range(200) r(rep)
 ),
 replicates AS (
-    SELECT d.provider, d.model, d.rep, money_div(sum(u.spend_usd), sum(u.solved)) AS cpst_usd
-    FROM draws d JOIN numbered u ON u.provider = d.provider AND u.model = d.model AND u.idx = d.idx
+    SELECT d.mkey, d.rep, money_div(sum(u.spend_usd), sum(u.solved)) AS cpst_usd
+    FROM draws d JOIN numbered u ON u.mkey = d.mkey AND u.idx = d.idx
     GROUP BY ALL
 ),
 ci AS (
-    SELECT provider, model, quantile_disc(cpst_usd, 0.025) AS lo, quantile_disc(cpst_usd, 0.975) AS hi
-    FROM replicates GROUP BY ALL
+    SELECT n.provider, n.model, quantile_disc(r.cpst_usd, 0.025) AS lo, quantile_disc(r.cpst_usd, 0.975) AS hi
+    FROM replicates r JOIN (SELECT DISTINCT mkey, provider, model FROM numbered) n USING (mkey) GROUP BY ALL
 ),
 totals AS (
     SELECT provider, model, bool_or(simulated) AS simulated,
