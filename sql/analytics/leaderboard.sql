@@ -2,8 +2,8 @@
 -- vs effective $/Mtok and cache hit rate. advertised_input/output = the list prices of the entries in force
 -- during the data window (those that priced its calls; never a later entry), weighted by calls and listed in
 -- advertised_entries; the blended advertised price uses the list prices in force at each call. Grain: one row per provider × model over runs that passed the gate.
--- Bootstrap: 200 deterministic replicates resampling clusters with replacement (md5-based picks, the same on
--- every DuckDB version: the first 15 hex digits of md5('rep/i/provider/model') modulo the cluster count): whole
+-- Bootstrap: 200 deterministic replicates resampling clusters with replacement (picks by the stable_pick macro of
+-- migration 0008, seeded by md5('provider/model'): the same on every DuckDB version, unlike hash()): whole
 -- nights once a model has 10 or more, (night, task) pairs before that; interval = 2.5 % / 97.5 % discrete
 -- quantiles of the replicates' cost per solved task. No parameters. Reads the daily_usage rollup.
 WITH ok AS (      -- the daily_usage rollup (one row per run × model × task version × price entry)
@@ -30,7 +30,7 @@ numbered AS (
 sizes AS (SELECT DISTINCT provider, model, n FROM numbered),
 draws AS (
     SELECT s.provider, s.model, r.rep,
-           ('0x' || left(md5(concat_ws('/', r.rep, i.i, s.provider, s.model)), 15))::BIGINT % s.n AS idx
+           stable_pick(('0x' || left(md5(s.provider || '/' || s.model), 7))::BIGINT, r.rep, i.i, s.n) AS idx
     FROM sizes s CROSS JOIN range(200) r(rep) CROSS JOIN LATERAL (SELECT unnest(range(s.n)) AS i) i
 ),
 replicates AS (
