@@ -37,6 +37,9 @@ def add_entries(con: duckdb.DuckDBPyConnection) -> None:
          False, False, "s"],
     ]
     con.executemany("INSERT INTO price_entries VALUES (" + ",".join("?" * 18) + ")", rows)
+    # confirmed entries that price cache reads (not writes) explicitly, both in USD
+    con.executemany("INSERT INTO price_entry_details VALUES (?, ?, 'confirmed', 'test fixture', false, true, false, false, 1)",
+                    [["pb1", "deepseek/x@2025-01-01"], ["pb1", "deepseek/x@2025-09-29"]])
 
 
 def add_run(con: duckdb.DuckDBPyConnection, run_id: str, at: datetime, status: str = "ok") -> None:

@@ -13,7 +13,7 @@ import duckdb
 import pytest
 
 from costbench.store.db import query
-from tests.sql_fixtures import add_run, db
+from tests.sql_fixtures import rollup, add_run, db
 
 D = Decimal
 NIGHT = datetime(2025, 6, 10, 2, 0, tzinfo=UTC)
@@ -26,11 +26,11 @@ def _call(con: duckdb.DuckDBPyConnection, run_id: str, call_id: str, *, provider
     uncached, read, w5, w1, out, reasoning = tokens
     con.execute(
         """INSERT INTO calls VALUES (?, ?, 'main', ?, ?, 'x', ?, 1, 'math', ?, 0, 0, true, ?, 10, 1, ?, 200, NULL, 'a',
-           ?, ?, ?, ?, ?, ?, NULL, NULL, NULL, NULL, true, ?)""",
+           ?, ?, ?, ?, ?, ?, NULL, NULL, NULL, NULL, true, ?, NULL, NULL)""",  # charged_usd, cost_estimate
         [call_id, run_id, provider, model, task, call_id, at, status, uncached, read, w5, w1, out, reasoning, at])
     native = [D(c) for c in costs]
     total = sum(native, D(0))
-    con.execute("INSERT INTO costs VALUES (?, ?, 'e', 'pb1', 'X', ?, ?, ?, ?, ?, 0, ?, ?, ?, NULL, ?, NULL, false, ?)",
+    con.execute("INSERT INTO costs VALUES (?, ?, 'e', 'pb1', 'X', ?, ?, ?, ?, ?, 0, ?, ?, ?, NULL, ?, NULL, false, ?, false, NULL)",  # estimated, estimate_reason
                 [call_id, run_id, *native, total, D(fx), total * D(fx), window, at])
     if passed is not None:
         con.execute("INSERT INTO grades VALUES (?, ?, 'exact', ?, ?, 'r')", [call_id, run_id, float(passed), passed])
@@ -55,10 +55,11 @@ def con() -> duckdb.DuckDBPyConnection:
           costs=("0.03", "0.21", "0", "0", "1.80"), passed=False)
     con.execute("""INSERT INTO calls VALUES ('a3', 'ok', 'main', 'an', 'c', 'x', 't1', 1, 'math', 'a3', 0, 0, true, ?,
                    10, 3, 'error', 503, 'overloaded', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-                   true, ?)""", [NIGHT, NIGHT])
+                   true, ?, NULL, NULL)""", [NIGHT, NIGHT])
     # The quarantined run: large figures that would show anywhere they leaked.
     _call(con, "bad", "q1", provider="ds", model="v", task="t1", at=NIGHT, tokens=(10**6, 10**6, 0, 0, 10**6, 10**6),
           costs=("100", "100", "0", "0", "100"), fx="0.5", passed=True)
+    rollup(con)  # the daily_usage rollup, as pricing refreshes it (task_stats and nightly_cost read it)
     return con
 
 

@@ -107,11 +107,11 @@ def test_site_shows_reconciliation_fx_rates_window_events_and_unverified_marks(c
     render_site(con, tmp_path)
     quality = (tmp_path / "quality.html").read_text()
     # deepseek/y: 2 calls with a provider figure, 1 flagged; reported 1.37 + 2.232 vs computed 2 × 2.232
-    assert "deepseek/y" in quality and "1 (50.0 %)" in quality and "$3.602000" in quality and "$4.464000" in quality
+    assert "deepseek/y" in quality and "1 (50.0\u00a0%)" in quality and "$3.602000" in quality and "$4.464000" in quality
     assert "2025-07 average" in quality and "32.000000000000 CNY" in quality    # native next to USD
     changes = (tmp_path / "changes" / "index.html").read_text()
     assert "(window start off-peak)" in changes and "(window end off-peak)" in changes and "†" in changes
     page = next((tmp_path / "changes").glob("*window-end-off-peak*.html")).read_text()
-    assert "16:30–00:30 UTC" in page and "+300.0 %" in page
+    assert "16:30–00:30 UTC" in page and "+300.0\u00a0%" in page
     change = next(p for p in (tmp_path / "changes").glob("*.html") if "window" not in p.name and "09-05" in p.name)
-    assert "FX effect" in change.read_text() and "$0.040000" in change.read_text()
+    assert "FX effect" in change.read_text() and "$40.0" in change.read_text()  # $0.04 per solved task, per 1,000

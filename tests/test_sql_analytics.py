@@ -71,16 +71,28 @@ def test_leaderboard_never_advertises_a_future_entry(con) -> None:
     assert "2027" not in row["advertised_entries"]
 
 
-def test_leaderboard_bootstrap_is_md5_defined(con) -> None:
-    """The CI replicated in Python from md5 (stable across DuckDB versions), and fixed figures."""
+P31 = 2**31 - 1
+
+
+def _pick(provider_model: str, rep: int, i: int, n: int) -> int:
+    """stable_pick (migration 0008) written again in Python: md5 seed, three multiply-mod-(2^31-1) rounds."""
     import hashlib
 
+    z = (int(hashlib.md5(provider_model.encode()).hexdigest()[:7], 16) ^ (rep * 65537 + i)) % P31
+    for a, shift in ((48271, 13), (69621, 17)):
+        z = (z * a) % P31
+        z ^= z >> shift
+    return (z * 48271) % P31 % n
+
+
+def test_leaderboard_bootstrap_is_md5_defined(con) -> None:
+    """The CI replicated in Python (stable across DuckDB versions), and fixed figures."""
     (row,) = query(con, "analytics/leaderboard")
     # clusters (night/task pairs, sorted): r-after/t1 = $2.55 over 2 solved, r-before/t1 = $6 over 1 solved
     units = [(D("2.55"), 2), (D("6.00"), 1)]
     reps = []
     for rep in range(200):
-        picks = [units[int(hashlib.md5(f"{rep}/{i}/deepseek/x".encode()).hexdigest()[:15], 16) % 2] for i in range(2)]
+        picks = [units[_pick("deepseek/x", rep, i, 2)] for i in range(2)]
         spend, solved = sum(p[0] for p in picks), sum(p[1] for p in picks)
         reps.append((spend * 10**12 // solved) / D(10**12))
     reps.sort()
@@ -142,9 +154,7 @@ def test_cli_query_list_and_errors(tmp_path) -> None:
 
 
 def test_bootstrap_ci_is_fixed_by_md5_not_by_the_duckdb_version() -> None:
-    """Five (night, task) clusters of $1..$5 per solved task: the 95 % interval is a function of md5 only."""
-    import hashlib
-
+    """Five (night, task) clusters of $1..$5 per solved task: the 95 % interval is fixed by stable_pick."""
     from tests.sql_fixtures import add_entries as entries
 
     con = db()
@@ -155,7 +165,6 @@ def test_bootstrap_ci_is_fixed_by_md5_not_by_the_duckdb_version() -> None:
                  entry="deepseek/x@2025-01-01", task=f"t{i}")
     rollup(con)
     (row,) = query(con, "analytics/leaderboard")
-    reps = sorted(sum(D(1 + int(hashlib.md5(f"{rep}/{i}/deepseek/x".encode()).hexdigest()[:15], 16) % 5)
-                      for i in range(5)) / 5 for rep in range(200))
+    reps = sorted(sum(D(1 + _pick("deepseek/x", rep, i, 5)) for i in range(5)) / 5 for rep in range(200))
     assert (row["cpst_ci_low_usd"], row["cpst_ci_high_usd"]) == (reps[4], reps[194])
-    assert (row["cpst_ci_low_usd"], row["cpst_ci_high_usd"]) == (D("1.8"), D("4"))  # from the md5 replication
+    assert (row["cpst_ci_low_usd"], row["cpst_ci_high_usd"]) == (D("1.8"), D("4.2"))  # from the Python replication

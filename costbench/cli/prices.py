@@ -86,15 +86,16 @@ def list_cmd(config_path: str | None) -> None:
 
 
 @prices_group.command("check")
-def check() -> None:
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Check this config's [prices] paths too.")
+def check(config_path: str | None) -> None:
     """Validate every price file, the FX table's coverage and the committed JSON Schema.
 
-    Example: costbench prices check
+    Example: costbench prices check --config costbench.toml
     """
     from costbench.prices.fx import load_fx
-    from costbench.prices.book import PRICES_DIR, json_schema, load_pricebook
+    from costbench.prices.book import PRICES_DIR, json_schema
 
-    book = load_pricebook()
+    book = _book(config_path)
     fx = load_fx()
     for entry in book.all_entries():
         fx.rate(entry.currency, entry.effective_from)

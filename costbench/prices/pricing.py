@@ -7,6 +7,7 @@ price-book change never re-runs anything.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -53,6 +54,8 @@ class Pricer:
         if cached is None:  # the YAML parse takes 20-40 ms: once per process, not once per night of a replay
             _LOADED.clear()
             book = load_pricebook(PRICES_DIR, overrides=user, imported=imported)
+            fx_text = (PRICES_DIR / "fx.yml").read_bytes()  # the version covers the FX table too
+            book.version = hashlib.sha256(book.version.encode() + b"\0" + fx_text).hexdigest()[:12]
             cached = _LOADED[stamp] = (book, load_fx(PRICES_DIR / "fx.yml"))
         return cls(*cached, price_as=cfg.pricing_names() if cfg is not None else {})
 

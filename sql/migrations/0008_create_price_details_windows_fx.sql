@@ -37,3 +37,10 @@ CREATE TABLE fx_rates (
     source                   VARCHAR NOT NULL,
     PRIMARY KEY (pricebook_version, currency, since)
 );
+
+-- stable_pick(seed, rep, i, n): the bootstrap's i-th pick of replicate rep among n clusters, a pure integer
+-- function (three multiply-mod-(2^31-1) rounds with xor-shifts), so it is the same on every DuckDB version,
+-- unlike hash(). seed: the first 7 hex digits of md5('provider/model') as an integer.
+CREATE MACRO lcg_mix(z, a, s) AS xor((z * a) % 2147483647, ((z * a) % 2147483647) >> s);
+CREATE MACRO stable_pick(seed, rep, i, n) AS
+    ((lcg_mix(lcg_mix(xor(seed, rep * 65537 + i) % 2147483647, 48271, 13), 69621, 17) * 48271) % 2147483647) % n;
