@@ -233,3 +233,66 @@ def test_http_proxy_and_no_proxy_from_the_environment(monkeypatch, no_proxy: str
     else:
         assert len(proxied) == 1 and proxied[0].startswith("POST http://localhost:")
         assert resp.headers["via"] == "1.1 test-proxy"
+
+
+def _self_signed(tmp_path: Any) -> tuple[str, str]:
+    """A certificate for 127.0.0.1 and its key, made here with cryptography (no network, no CA)."""
+    import datetime as dt
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = dt.datetime.now(dt.UTC)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(minutes=5))
+            .not_valid_after(now + dt.timedelta(hours=1))
+            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), True)
+            .sign(key, hashes.SHA256()))
+    cert_path, key_path = tmp_path / "cert.pem", tmp_path / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return str(cert_path), str(key_path)
+
+
+@pytest.mark.parametrize("trusted", [True, False])
+def test_https_verifies_the_server_certificate(tmp_path, monkeypatch, trusted: bool) -> None:
+    import ssl
+
+    cert, key = _self_signed(tmp_path)
+    if trusted:
+        monkeypatch.setenv("SSL_CERT_FILE", cert)  # honoured as httpx2 does (trust_env)
+    else:
+        monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+        monkeypatch.delenv("SSL_CERT_DIR", raising=False)
+
+    async def hello(request: web.Request) -> web.Response:
+        return web.json_response({"tls": request.secure})
+
+    async def go() -> dict[str, Any]:
+        app = web.Application()
+        app.router.add_get("/hello", hello)
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        server_ctx.load_cert_chain(cert, key)
+        site = web.TCPSite(runner, "127.0.0.1", 0, ssl_context=server_ctx)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        try:
+            async with client(f"https://127.0.0.1:{port}") as http:
+                return (await http.get("hello")).json()
+        finally:
+            await runner.cleanup()
+
+    if trusted:
+        assert run(go()) == {"tls": True}
+    else:
+        with pytest.raises(httpx2.ConnectError, match="certificate verify failed"):
+            run(go())

@@ -96,6 +96,10 @@ class BoundedTransport(AiohttpTransport):
             raise UnsafeHeader(f"header {bad!r} holds a line break or NUL: not sent", request=request)
         try:
             response = await super().handle_async_request(request)
+        except httpx2.ConnectTimeout as exc:  # httpx-aiohttp 0.2.0 maps a TLS failure to ConnectTimeout
+            if isinstance(exc.__cause__, aiohttp.ClientSSLError):
+                raise httpx2.ConnectError(str(exc), request=request) from exc.__cause__
+            raise
         except aiohttp.ClientError as exc:  # outside httpx-aiohttp's map: oversized or malformed response head
             raise httpx2.RemoteProtocolError(f"bad response from {request.url.host}: {type(exc).__name__}: "
                                              f"{str(exc)[:200]}", request=request) from exc
