@@ -113,6 +113,8 @@ def test_price_book_load_errors_are_complete_sentences(tmp_path) -> None:
     with pytest.raises(PriceBookError) as info:
         load_pricebook(root)
     assert str(info.value).endswith("acme.yml: provider: Field required.")
+    with pytest.raises(PriceBookError, match=r"acme.yml: models.m1: Input should be a valid list"):
+        load_pricebook(_book(tmp_path / "c", "provider: acme\nmodels:\n  m1: 5\n"))
 
 
 def test_fx_of_a_datetime_uses_its_utc_date(tmp_path) -> None:
