@@ -8,7 +8,7 @@ import click
 
 from costbench.cli.core import config_option
 from costbench.config import load_config
-from costbench.errors import ConfigError
+from costbench.errors import ConfigError, did_you_mean
 
 
 @click.command("query")
@@ -38,6 +38,9 @@ def query_cmd(name: str | None, config_path: str, db_path: str | None, params: t
         if not sep or not key:
             raise ConfigError(f"--param {item!r}: write KEY=VALUE, e.g. window_days=7")
         values[key] = analytics.parse_value(value)
+    if name not in analytics.catalog():  # named before the store is opened: a typo needs no database
+        known = analytics.catalog()
+        raise ConfigError(f"Unknown query {name!r}; see `costbench query --list`.{did_you_mean(name, known)}")
     cfg = load_config(config_path)
     with opened(Path(db_path) if db_path else cfg.paths.db, read_only=True) as con:
         rows = analytics.run(con, name, values)
