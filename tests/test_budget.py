@@ -59,8 +59,7 @@ def test_rate_limiter_spaces_requests_evenly() -> None:
 
     stamps = asyncio.run(go())
     gaps = [b - a for a, b in zip(stamps, stamps[1:], strict=False)]
-    assert all(g >= 0.045 for g in gaps), gaps
-    assert stamps[-1] - stamps[0] < 0.4
+    assert all(g >= 0.045 for g in gaps), gaps  # a lower bound only: a loaded machine may be slower, never faster
 
 
 def test_rate_limiter_tpm_waits_for_tokens() -> None:
@@ -72,7 +71,7 @@ def test_rate_limiter_tpm_waits_for_tokens() -> None:
         await limiter.acquire(200)  # needs 0.2 s of refill
         return loop.time() - start
 
-    assert 0.15 <= asyncio.run(go()) < 0.6
+    assert asyncio.run(go()) >= 0.15  # a lower bound only (no wall-clock upper bound in tests)
 
 
 def test_waiting_reservation_proceeds_when_others_settle_and_fails_only_when_it_never_fits() -> None:
