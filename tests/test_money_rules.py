@@ -117,6 +117,14 @@ def _billed_usd(emu: EmulatorServer) -> Decimal:
     return sum((Decimal(e.billed_usd) for e in emu.ledger.entries() if e.billed), Decimal(0))
 
 
+def _settled(emu: EmulatorServer, quiet_s: float = 0.7) -> None:
+    """Wait until the emulator's ledger stops growing (requests abandoned by the client are still served)."""
+    seen, deadline = -1, time.monotonic() + 30
+    while len(emu.ledger.entries()) != seen and time.monotonic() < deadline:
+        seen = len(emu.ledger.entries())
+        time.sleep(quiet_s)
+
+
 def _at() -> datetime:
     return datetime.fromisoformat(RUN_AT)
 
@@ -156,7 +164,7 @@ def test_a_timeout_without_idempotency_is_not_resent_and_charged_at_worst_case(t
     with EmulatorServer(EmulatorConfig(seed=2, latency_ms=500, catalog_dir=ROOT / "tasks_catalog")) as emu:
         cfg = _money_config(tmp_path, emu.url, timeout=0.2, retries=4, provider_lines=("idempotency = false",))
         result = run_catalog(cfg, run_id="t2", run_at=_at())
-        time.sleep(0.6)  # let the emulator finish serving (and billing) the abandoned requests
+        _settled(emu)  # the emulator finishes serving (and billing) the abandoned requests
         entries = emu.ledger.entries()
         billed_usd = _billed_usd(emu)
     landed = journal.landed_records(cfg.paths.landing, "t2")
@@ -272,7 +280,7 @@ def test_resume_counts_the_runs_landed_and_in_doubt_spend_against_the_per_run_ca
     with EmulatorServer(EmulatorConfig(seed=4, latency_ms=30, catalog_dir=ROOT / "tasks_catalog")) as emu:
         first = _money_config(tmp_path, emu.url, repeats=4, tasks=TASKS3, concurrency=2)
         _interrupt(first, "r1", after_landed=27)
-        time.sleep(0.2)  # the emulator finishes (and bills) what was in flight
+        _settled(emu)  # the emulator finishes (and bills) what was in flight
         landed = len(journal.landed_records(first.paths.landing, "r1"))
         assert 27 <= landed < 36
         cap = (_billed_usd(emu) * Decimal("1.1")).quantize(Decimal("1e-10"))  # below what all 36 calls cost
