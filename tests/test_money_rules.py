@@ -25,61 +25,10 @@ from costbench.run import journal
 from costbench.run.runner import run_catalog
 from tests.conftest import ROOT
 
-CONFIG = """
-[budget]
-per_run_usd = "1.50"
-per_day_usd = "3"
-[providers.deepseek]
-dialect = "deepseek"
-base_url = "emulator"
-[[models]]
-provider = "deepseek"
-model = "deepseek-chat"
-"""
-
-BAD_CONFIGS = [
-    (CONFIG.replace('"1.50"', '"-1.50"'), "field 'budget.per_run_usd': a budget cannot be -1.50"),
-    (CONFIG.replace('"3"', '"-0.01"'), "field 'budget.per_day_usd': a budget cannot be -0.01"),
-    (CONFIG.replace('"emulator"', '"api.deepseek.com"'), "field 'providers.deepseek.base_url': 'api.deepseek.com' is not an http(s) URL"),
-    (CONFIG.replace('"emulator"', '"ftp://api.deepseek.com"'), "is not an http(s) URL"),
-    (CONFIG.replace('"emulator"', '"https://"'), "'https://' is not an http(s) URL"),
-    (CONFIG.replace('"emulator"', '"emulater"'), "Did you mean: emulator?"),
-]
-
-
 def _cli(args: list[str]) -> tuple[int, list[str]]:
     result = CliRunner().invoke(main, args)
     assert "Traceback" not in result.output
     return result.exit_code, result.output.strip().splitlines()
-
-
-@pytest.mark.parametrize(("text", "expected"), BAD_CONFIGS)
-def test_bad_config_is_one_line_naming_file_and_field_before_any_call(tmp_path, text: str, expected: str) -> None:
-    path = tmp_path / "bad.toml"
-    path.write_text(text)
-    code, lines = _cli(["run", "--config", str(path)])
-    assert code == 1
-    assert len(lines) == 1 and lines[0].startswith(f"Error: {path}: field ") and expected in lines[0], lines
-    assert not (tmp_path / "var").exists()  # nothing started: no landing folder, no database
-
-
-def test_good_urls_still_load(tmp_path) -> None:
-    for url in ("https://api.deepseek.com", "http://127.0.0.1:8080/v1", "emulator"):
-        path = tmp_path / "c.toml"
-        path.write_text(CONFIG.replace('"emulator"', f'"{url}"'))
-        assert load_config(path).providers["deepseek"].base_url == url
-
-
-def test_resume_of_an_unknown_run_says_did_you_mean(tmp_path) -> None:
-    path = tmp_path / "c.toml"
-    path.write_text(CONFIG)
-    (tmp_path / "var/landing/20250930T0200-abc123").mkdir(parents=True)
-    (tmp_path / "var/landing/20250930T0200-abc123/run.json").write_text("{}")
-    code, lines = _cli(["run", "--config", str(path), "--resume", "20250930T0200-abc12"])
-    assert code == 1
-    assert len(lines) == 1 and "--resume 20250930T0200-abc12: no such run" in lines[0]
-    assert lines[0].endswith("Did you mean: 20250930T0200-abc123?")
-    assert sorted(p.name for p in (tmp_path / "var/landing").iterdir()) == ["20250930T0200-abc123"]
 
 
 PRICES = """provider: acme
@@ -173,6 +122,14 @@ def _billed_usd(emu: EmulatorServer) -> Decimal:
                Decimal(0))
 
 
+def _settled(emu: EmulatorServer, quiet_s: float = 0.7) -> None:
+    """Wait until the emulator's ledger stops growing (requests abandoned by the client are still served)."""
+    seen, deadline = -1, time.monotonic() + 30
+    while len(emu.ledger.entries()) != seen and time.monotonic() < deadline:
+        seen = len(emu.ledger.entries())
+        time.sleep(quiet_s)
+
+
 def _at() -> datetime:
     return datetime.fromisoformat(RUN_AT)
 
@@ -212,7 +169,7 @@ def test_a_timeout_without_idempotency_is_not_resent_and_charged_at_worst_case(t
     with EmulatorServer(EmulatorConfig(seed=2, latency_ms=500, catalog_dir=ROOT / "tasks_catalog")) as emu:
         cfg = _money_config(tmp_path, emu.url, timeout=0.2, retries=4, provider_lines=("idempotency = false",))
         result = run_catalog(cfg, run_id="t2", run_at=_at())
-        time.sleep(0.6)  # let the emulator finish serving (and billing) the abandoned requests
+        _settled(emu)  # the emulator finishes serving (and billing) the abandoned requests
         entries = emu.ledger.entries()
         billed_usd = _billed_usd(emu)
     landed = journal.landed_records(cfg.paths.landing, "t2")
@@ -328,7 +285,7 @@ def test_resume_counts_the_runs_landed_and_in_doubt_spend_against_the_per_run_ca
     with EmulatorServer(EmulatorConfig(seed=4, latency_ms=30, catalog_dir=ROOT / "tasks_catalog")) as emu:
         first = _money_config(tmp_path, emu.url, repeats=4, tasks=TASKS3, concurrency=2)
         _interrupt(first, "r1", after_landed=27)
-        time.sleep(0.2)  # the emulator finishes (and bills) what was in flight
+        _settled(emu)  # the emulator finishes (and bills) what was in flight
         landed = len(journal.landed_records(first.paths.landing, "r1"))
         assert 27 <= landed < 36
         cap = (_billed_usd(emu) * Decimal("1.1")).quantize(Decimal("1e-10"))  # below what all 36 calls cost

@@ -59,7 +59,8 @@ def quality_cmd(run_id: str, config_path: str, db_path: str | None, as_json: boo
         return
     click.echo(f"run {run_id}: {run['status']}" + (f" ({run['status_reason']})" if run["status_reason"] else ""))
     for r in results:
-        click.echo(f"  {'ok  ' if r['passed'] else 'FAIL'} {r['kind']:<5} {r['check_name']}"
+        verdict = "ok  " if r["passed"] else "WARN" if r["kind"] == "warn" else "FAIL"
+        click.echo(f"  {verdict} {r['kind']:<5} {r['check_name']}"
                    + (f": {r['detail']}" if r["detail"] else ""))
 
 
