@@ -52,7 +52,7 @@ def test_editing_a_task_without_a_version_bump_fails(copy: Path) -> None:
     path.write_text(path.read_text().replace("Canberra", "Sydney"))
     with pytest.raises(CatalogError, match="field 'version': the task changed"):
         validate_catalog(copy)
-    path.write_text(path.read_text().replace("version: 1", "version: 2"))
+    path.write_text(path.read_text().replace("version: 2", "version: 3"))
     write_lock(copy)
     assert "all valid" in validate_catalog(copy)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
@@ -86,6 +87,14 @@ class Task(BaseModel):
     def followups(self, case: Case) -> list[str]:
         """The follow-up user messages for ``case`` (empty for single-turn tasks)."""
         return [_fill(t, case.inputs) for t in self.turns]
+
+    def cases_for(self, per_task: int = 0, day: date | None = None) -> list[Case]:
+        """Every case, or ``per_task`` of them in a window that moves by ``per_task`` each day (so that
+        consecutive days cover every case); without a day the window starts at the first case."""
+        if not per_task or per_task >= len(self.cases):
+            return list(self.cases)
+        start = day.toordinal() * per_task % len(self.cases) if day else 0
+        return [self.cases[(start + i) % len(self.cases)] for i in range(per_task)]
 
     @property
     def calls_per_case(self) -> int:

@@ -28,7 +28,7 @@ def estimate_cmd(config_path: str, at: str | None) -> None:
     from costbench.run.runner import plan, spent_today_usd
 
     when = parse_when(at) or datetime.now(UTC)
-    est = estimate(plan(cfg, load_catalog(cfg.paths.catalog)), Pricer.load(), when)
+    est = estimate(plan(cfg, load_catalog(cfg.paths.catalog), day=when.date()), Pricer.load(), when)
     click.echo(f"pre-flight estimate at {when.isoformat()}:")
     for line in est.lines():
         click.echo(line)

@@ -15,7 +15,7 @@ import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -78,14 +78,14 @@ class RunResult:
 
 
 def plan(cfg: Config, catalog: Catalog, models: Sequence[ModelRef] | None = None,
-         tasks: Sequence[str] | None = None) -> list[Attempt]:
-    """Every attempt of a run, in a stable order."""
+         tasks: Sequence[str] | None = None, day: date | None = None) -> list[Attempt]:
+    """Every attempt of a run, in a stable order (``[run] cases_per_task`` picks the day's window of cases)."""
     chosen = [catalog.get(t) for t in (tasks or cfg.run.tasks)] if (tasks or cfg.run.tasks) else list(catalog)
     return [
         Attempt(model, task, case, repeat)
         for model in (models or cfg.models)
         for task in chosen
-        for case in task.cases
+        for case in task.cases_for(cfg.run.cases_per_task, day)
         for repeat in range(cfg.run.repeats)
     ]
 
@@ -191,7 +191,7 @@ async def run_catalog_async(cfg: Config, budget: Budget, *, run_at: datetime | N
     catalog = load_catalog(cfg.paths.catalog)
     run_at = (run_at or datetime.now(UTC)).astimezone(UTC)
     run_id = run_id or default_run_id(cfg, run_at)
-    attempts = plan(cfg, catalog, models, tasks)
+    attempts = plan(cfg, catalog, models, tasks, run_at.date())
     ctx = CallContext(run_id=run_id, run_at=run_at, started=time.monotonic(), budget=budget,
                       shard=shard, emulated_clock=emulated_clock, cfg=cfg)
     from costbench.prices.pricing import Pricer  # imported late: the price book is only needed for a real run
