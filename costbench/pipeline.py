@@ -17,6 +17,7 @@ from costbench.store import quality
 from costbench.report import site as report
 from costbench.config import Config, Paths
 from costbench.store.quality import QualityReport
+from costbench.run.baselines import run_baselines
 from costbench.run.runner import RunResult, night_of, run_catalog
 from costbench.store.db import LoadResult
 
@@ -40,6 +41,7 @@ def run_night(cfg: Config, run_at: datetime | None = None, run_id: str | None = 
 
     result = run_catalog(cfg, run_at=run_at, run_id=run_id, emulator_url=emulator_url,
                          progress=make_progress(0, "", quiet=True) if quiet else None)
+    run_baselines(cfg, result.run_id, result.run_at)  # local functions: their own step, never the HTTP runner
     landed = loader.load(cfg, result.run_id)
     priced = pricing.price(cfg.paths.db, result.run_id)
     gate = quality.check(cfg.paths.db, result.run_id)

@@ -17,6 +17,7 @@ from costbench.store import quality
 from costbench.report import site as report
 from costbench.config import load_config
 from costbench.errors import StoreError
+from costbench.run.baselines import run_baselines
 from costbench.run.runner import night_of, run_catalog
 
 
@@ -34,6 +35,11 @@ def infrastructure_failure(task: object, task_run: object, state: object) -> boo
 @task
 def run_catalog_task(config_path: str, run_at: datetime) -> str:
     return run_catalog(load_config(config_path), run_at=run_at).run_id
+
+
+@task
+def baselines_task(config_path: str, run_id: str, run_at: datetime) -> int:
+    return run_baselines(load_config(config_path), run_id, run_at).answered
 
 
 @task(retries=3, retry_delay_seconds=10, retry_condition_fn=infrastructure_failure)
@@ -65,6 +71,7 @@ def nightly(config_path: str = "costbench.toml", night: str | None = None) -> st
     """
     run_at = night_of(night) if night else datetime.now(UTC)
     run_id = run_catalog_task(config_path, run_at)
+    baselines_task(config_path, run_id, run_at)
     landed = land_task(config_path, run_id)
     priced = price_task(config_path, run_id)
     verdict = quality_task(config_path, run_id)

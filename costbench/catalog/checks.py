@@ -62,6 +62,13 @@ def _passes(spec: GraderSpec, case: Case, output: str) -> bool:
 def _check_task(directory: Path, task: Task) -> None:
     file = directory / f"{task.id}.yaml"
     get_grader(task.grader)  # an unknown grader name is an error even without cases
+    if task.baseline is not None:
+        from costbench.catalog.baselines import get_baseline
+
+        try:
+            get_baseline(task.baseline)
+        except CatalogError as exc:
+            raise CatalogError(f"{file}: field 'baseline': {exc}") from None
     templates = [m.content for m in task.messages] + task.turns
     needed = {name for t in templates for name in re.findall(r"\{([a-z_][a-z0-9_]*)\}", t)}
     for case in task.cases:

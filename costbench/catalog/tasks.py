@@ -74,6 +74,8 @@ class Task(BaseModel):
     cache_breakpoints: list[int] = []
     """Indices into ``messages`` after which providers with explicit caching place a cache breakpoint."""
     tags: list[str] = []
+    baseline: str | None = None
+    """A non-LLM baseline (``costbench/catalog/baselines/``) run every night as model ``baseline/<name>``."""
 
     @property
     def key(self) -> str:
