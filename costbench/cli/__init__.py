@@ -27,6 +27,7 @@ _COMMAND_MODULES = (
     "costbench.cli.query",
     "costbench.cli.estimate",
     "costbench.cli.flows",
+    "costbench.cli.route",
 )
 
 
