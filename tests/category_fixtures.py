@@ -15,17 +15,20 @@ NIGHT = datetime(2025, 9, 22, 2, tzinfo=UTC)
 
 def add_attempts(con: duckdb.DuckDBPyConnection, run_id: str, at: datetime, model: str, task: str, category: str,
                  outcomes: list[bool], usd_each: Decimal, tokens_each: int = 100) -> None:
-    """One final-turn call per outcome, each costing ``usd_each`` with ``tokens_each`` input tokens and 10 output."""
+    """One final-turn call per outcome (the passes first), each costing ``usd_each``, with ``tokens_each`` input
+    tokens and 10 output tokens. Three set-based inserts: row-by-row inserts made the fixtures take seconds."""
     provider, name = model.split("/", 1)
-    for i, passed in enumerate(outcomes):
-        cid = f"{run_id}-{model}-{task}-{i}"
-        con.execute(
-            """INSERT INTO calls VALUES (?, ?, 'main', ?, ?, 'x', ?, 1, ?, ?, 0, 0, true, ?, 10, 1, 'ok', 200, NULL, 'a',
-               ?, 0, 0, 0, 10, 0, NULL, NULL, NULL, NULL, true, ?)""",
-            [cid, run_id, provider, name, task, category, f"c{i}", at, tokens_each, at])
-        con.execute("INSERT INTO costs VALUES (?, ?, 'e', 'pb1', 'USD', 0, 0, 0, 0, 0, 0, ?, 1, ?, NULL, NULL, NULL, false, ?)",
-                    [cid, run_id, usd_each, usd_each, at])
-        con.execute("INSERT INTO grades VALUES (?, ?, 'exact', ?, ?, 'r')", [cid, run_id, float(passed), passed])
+    args = {"run": run_id, "prefix": f"{run_id}-{model}-{task}-", "provider": provider, "model": name, "task": task,
+            "category": category, "at": at, "tokens": tokens_each, "n": len(outcomes), "usd": usd_each,
+            "solved": sum(outcomes)}
+    con.execute("""INSERT INTO calls SELECT $prefix || i, $run, 'main', $provider, $model, 'x', $task, 1, $category,
+                   'c' || i, 0, 0, true, $at, 10, 1, 'ok', 200, NULL, 'a', $tokens, 0, 0, 0, 10, 0, NULL, NULL, NULL,
+                   NULL, true, $at FROM range($n) t(i)""", {k: args[k] for k in
+                   ("prefix", "run", "provider", "model", "task", "category", "at", "tokens", "n")})
+    con.execute("""INSERT INTO costs SELECT $prefix || i, $run, 'e', 'pb1', 'USD', 0, 0, 0, 0, 0, 0, $usd, 1, $usd,
+                   NULL, NULL, NULL, false, $at FROM range($n) t(i)""", {k: args[k] for k in ("prefix", "run", "usd", "at", "n")})
+    con.execute("""INSERT INTO grades SELECT $prefix || i, $run, 'exact', (i < $solved)::DOUBLE, i < $solved, 'r'
+                   FROM range($n) t(i)""", {k: args[k] for k in ("prefix", "run", "solved", "n")})
 
 
 def nights(con: duckdb.DuckDBPyConnection, count: int, start: datetime = NIGHT) -> list[tuple[str, datetime]]:
