@@ -67,5 +67,5 @@ def replay(cfg: Config, start: date, count: int, emulator_url: str | None = None
         log.info("night %s: %d calls, $%.4f, quality %s", at.date(), night.run.sent_calls + night.run.skipped_calls,
                  night.run.spent_usd, "ok" if night.quality.passed else "FAILED")
         results.append(night)
-    report.build(cfg.paths.db, cfg.paths.site)
+    report.build(cfg.paths.db, cfg.paths.site, cfg)
     return results

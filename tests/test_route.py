@@ -135,3 +135,16 @@ def test_cli_route_formats_and_errors(tmp_path, con) -> None:
     empty = runner.invoke(main, [*args, "--format", "ccr-v1", "--window", "1", "--min-solved", "100"])
     assert empty.exit_code == 1 and "the 'default' role has no model to route to" in empty.output
     assert "Traceback" not in empty.output
+
+
+def test_report_page_lists_roles_baselines_whiskers_and_configs(tmp_path, con) -> None:
+    from costbench.report import route_page
+    from costbench.report.site import Site, _provenance
+
+    site = Site(tmp_path / "site", _provenance(con))
+    route_page.render(site, con, _cfg(tmp_path))
+    html = (tmp_path / "site" / "route.html").read_text()
+    assert "Which model for which job" in html and "baseline/jieba (baseline, no model)" in html
+    assert "<strong>(no model needed)</strong>" in html and html.count("<svg") == len(ROLES)
+    v1 = json.loads((tmp_path / "site" / "data" / "ccr-config.v1.json").read_text())
+    assert v1["Router"]["default"] == "openai,gpt-5-mini" and 'href="data/ccr-config.v1.json"' in html

@@ -23,7 +23,7 @@ def report_cmd(config_path: str, out: str | None, db_path: str | None) -> None:
     from costbench.report import site as report
 
     cfg = load_config(config_path)
-    result = report.build(Path(db_path) if db_path else cfg.paths.db, Path(out) if out else cfg.paths.site)
+    result = report.build(Path(db_path) if db_path else cfg.paths.db, Path(out) if out else cfg.paths.site, cfg)
     click.echo(f"report: {result.index}")
 
 

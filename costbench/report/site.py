@@ -13,7 +13,7 @@ import shutil
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
@@ -21,6 +21,9 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from costbench.store import analytics
 from costbench.report import charts as report_charts
 from costbench.store.db import opened, query, rows
+
+if TYPE_CHECKING:
+    from costbench.config import Config
 
 REPORTS_DIR = Path(__file__).resolve().parent.parent.parent / "reports"
 WINDOW_DAYS = 7
@@ -120,8 +123,10 @@ def _group(table: list[dict[str, Any]], *keys: str) -> dict[tuple[Any, ...], lis
     return out
 
 
-def render_site(con: duckdb.DuckDBPyConnection, out_dir: Path) -> SiteResult:
-    """Render every page into ``out_dir`` (replacing an earlier site) and copy the static assets."""
+def render_site(con: duckdb.DuckDBPyConnection, out_dir: Path, cfg: Config | None = None) -> SiteResult:
+    """Render every page into ``out_dir`` (replacing an earlier site) and copy the static assets.
+
+    ``cfg`` gives the "which model for which job" page its roles and the CCR configs their providers."""
     if (out_dir / "data").is_dir():
         shutil.rmtree(out_dir / "data")
     site = Site(out_dir, _provenance(con))
@@ -130,6 +135,9 @@ def render_site(con: duckdb.DuckDBPyConnection, out_dir: Path) -> SiteResult:
     _index(site, con, board, changes)
     _models(site, con, board)
     _tasks(site, con)
+    from costbench.report import route_page
+
+    route_page.render(site, con, cfg)
     _changes(site, changes)
     _quality_and_runs(site, con)
     shutil.copytree(REPORTS_DIR / "static", out_dir / "static", dirs_exist_ok=True)
@@ -190,7 +198,7 @@ def _quality_and_runs(site: Site, con: duckdb.DuckDBPyConnection) -> None:
     site.page("quality.html", "quality.html.j2", checks=checks, runs=runs, downloads=site.data("quality_results", checks))
 
 
-def build(db_path: Path, out_dir: Path) -> SiteResult:
+def build(db_path: Path, out_dir: Path, cfg: Config | None = None) -> SiteResult:
     """Open the store and render the site."""
     with opened(db_path) as con:
-        return render_site(con, out_dir)
+        return render_site(con, out_dir, cfg)
