@@ -75,3 +75,10 @@ def test_unknown_grader_and_bad_args_are_clear() -> None:
         get_grader(GraderSpec(name="numerik"))
     with pytest.raises(CatalogError, match="bad args"):
         get_grader(GraderSpec(name="numeric", args={"tolerence": 1}))
+
+
+def test_unit_tests_prose_fails_before_any_sandbox_and_warnings_do_not_fail_code() -> None:
+    passed, _, reason = g("unit_tests", "I am not sure about this one, sorry.", "assert f() == 1")
+    assert not passed and reason.startswith("tests fail: SyntaxError")
+    code = '```python\nPATTERN = "\\d+"\ndef f():\n    return 1\n```'  # "\d" in a plain string: a SyntaxWarning only
+    assert g("unit_tests", code, "assert f() == 1")[0]
