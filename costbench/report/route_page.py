@@ -19,22 +19,26 @@ REFERENCE = "anthropic/claude-sonnet-4"
 MONTHLY_TOKENS = 15_000_000
 
 
-def whiskers(choice: route.RoleChoice, bar: float) -> str:
-    """Success rate with its 95 % Wilson interval per candidate, the bar as a dashed line (inline SVG)."""
-    values = [{"model": c.name, "rate": c.success_rate, "low": c.success_low, "high": c.success_high,
-               "kind": "baseline" if c.is_baseline else ("recommended" if c is choice.pick else "model")}
-              for c in choice.candidates]
+def whiskers(rec: route.Recommendation) -> str:
+    """Success rate with its 95 % Wilson interval per candidate, one row of the chart per role, the bar as a dashed
+    line (inline SVG; one chart, because each render costs ~0.5 s)."""
+    values = [{"role": role, "model": c.name, "rate": c.success_rate, "low": c.success_low, "high": c.success_high,
+               "kind": "baseline" if c.is_baseline else ("recommended" if c is ch.pick else "model"), "bar": rec.bar}
+              for role, ch in rec.roles.items() for c in ch.candidates]
     if not values:
         return ""
     y = {"field": "model", "type": "nominal", "sort": None, "title": None}
-    spec = {"width": 360, "height": {"step": 18}, "data": {"values": values}, "layer": [
+    layers = [
         {"mark": "rule", "encoding": {"y": y, "x": {"field": "low", "type": "quantitative", "scale": {"domain": [0, 1]},
                                                     "title": "success rate, 95 % Wilson interval"}, "x2": {"field": "high"}}},
         {"mark": {"type": "point", "filled": True, "size": 50},
          "encoding": {"y": y, "x": {"field": "rate", "type": "quantitative"}, "color": {"field": "kind", "type": "nominal",
                       "scale": {"domain": ["recommended", "model", "baseline"], "range": ["#1a7f37", "#57606a", "#8250df"]}}}},
-        {"mark": {"type": "rule", "strokeDash": [4, 4], "color": "#cf222e"}, "data": {"values": [{"bar": bar}]},
-         "encoding": {"x": {"field": "bar", "type": "quantitative"}}}]}
+        {"mark": {"type": "rule", "strokeDash": [4, 4], "color": "#cf222e"}, "encoding": {"x": {"field": "bar", "type": "quantitative"}}}]
+    spec = {"data": {"values": values}, "facet": {"row": {"field": "role", "type": "nominal", "sort": list(rec.roles),
+                                                          "title": None}},
+            "spec": {"width": 360, "height": {"step": 16}, "layer": layers},
+            "resolve": {"scale": {"y": "independent"}}}
     return report_charts._svg(spec)
 
 
@@ -66,6 +70,6 @@ def render(site: Site, con: duckdb.DuckDBPyConnection, cfg: Config | None = None
              for role, r in route_formats.to_json(rec)["roles"].items() for c in r["candidates"]]
     saving = route.monthly_saving(rec, REFERENCE, MONTHLY_TOKENS)
     site.page("route.html", "route.html.j2", rec=rec, roles=list(rec.roles.values()),
-              charts={role: whiskers(ch, bar) for role, ch in rec.roles.items()}, reference=REFERENCE,
+              chart=whiskers(rec), reference=REFERENCE,
               monthly_tokens=MONTHLY_TOKENS, saving=saving, configs=_configs(site, rec, cfg),
               downloads=site.data("route", table))
