@@ -85,3 +85,18 @@ def test_cli_catalog_commands(copy: Path) -> None:
     (copy / "capital_cities.yaml").write_text("id: [")
     bad = runner.invoke(main, ["catalog", "validate", "--catalog", str(copy)])
     assert bad.exit_code == 1 and "not valid YAML" in bad.output and "Traceback" not in bad.output
+
+
+def test_case_depth_and_every_case_is_distinguishable_by_the_emulator() -> None:
+    from costbench.catalog.tasks import case_key
+
+    tasks = list(load_catalog(CATALOG))
+    deep = {"grammar", "merging"}
+    chinese = {"zh_word_segmentation", "zh_word_segmentation_news", "translation_en_zh", "translation_zh_en",
+               "translation_zh_fr"}
+    for task in tasks:
+        wants = 20 if (task.category in deep or task.id in chinese or task.id.startswith(("bug_fix", "refactor"))) else 10
+        assert len(task.cases) >= wants, (task.id, len(task.cases))
+    # the emulator finds a case by its first user message: two cases sharing one would get each other's answers
+    keys = [case_key(t.render(c)) for t in tasks for c in t.cases]
+    assert len(keys) == len(set(keys))
