@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import shutil
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -82,6 +82,6 @@ def test_baselines_run_nightly_as_free_models(tmp_path: Path) -> None:
     assert [r["case_id"] for r in got] == sorted(window)
     assert all(r["model"] == "langid_rules" and r["total_usd"] == Decimal(0) and r["latency_ms"] >= 0
                and r["passed"] for r in got)
-    again = run_baselines(cfg, "n1", at)  # a resumed night lands nothing twice
+    again = run_baselines(cfg, "n1", at + timedelta(days=3))  # resumed days later: same window, nothing twice
     assert (again.answered, again.skipped) == (0, 3)
     assert len([r for r in journal.landed_records(cfg.paths.landing, "n1").values() if r["provider"] == "baseline"]) == 3

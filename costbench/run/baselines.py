@@ -19,7 +19,7 @@ from costbench.catalog.graders import grade
 from costbench.catalog.tasks import Case, Task, load_catalog
 from costbench.config import Config
 from costbench.run import journal
-from costbench.run.runner import call_id
+from costbench.run.runner import call_id, plan_day
 from costbench.usage import Usage
 
 SHARD = "baseline"
@@ -55,10 +55,11 @@ def _record(run_id: str, task: Task, case: Case, output: str, at: datetime, late
 
 def _answers(cfg: Config, run_id: str, run_at: datetime, done: set[str]) -> tuple[list[dict[str, Any]], int]:
     catalog = load_catalog(cfg.paths.catalog)
+    day = plan_day(cfg, run_id, run_at)
     chosen = [catalog.get(t) for t in cfg.run.tasks] if cfg.run.tasks else list(catalog)
     records, skipped, started = [], 0, time.monotonic()
     for task in (t for t in chosen if t.baseline):
-        for case in task.cases_for(cfg.run.cases_per_task, run_at.date()):
+        for case in task.cases_for(cfg.run.cases_per_task, day):
             if call_id(run_id, f"{PROVIDER}/{task.baseline}", task.key, case.id, 0, 0) in done:
                 skipped += 1
                 continue

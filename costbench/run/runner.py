@@ -90,6 +90,14 @@ def plan(cfg: Config, catalog: Catalog, models: Sequence[ModelRef] | None = None
     ]
 
 
+def plan_day(cfg: Config, run_id: str, run_at: datetime) -> date:
+    """The day that picks a run's case window: the day of its manifest when it is resumed (a resume at another
+    time must play the same cases), else the day of ``run_at``."""
+    if (journal.run_dir(cfg.paths.landing, run_id) / journal.MANIFEST).exists():
+        return datetime.fromisoformat(journal.read_manifest(cfg.paths.landing, run_id)["run_at"]).date()
+    return run_at.date()
+
+
 def charge_in_doubt(budget: Budget, in_doubt: dict[str, dict[str, Any]]) -> int:
     """Count every in-doubt call as spent at its reservation (it may have been answered and paid)."""
     for intent in in_doubt.values():
@@ -191,7 +199,7 @@ async def run_catalog_async(cfg: Config, budget: Budget, *, run_at: datetime | N
     catalog = load_catalog(cfg.paths.catalog)
     run_at = (run_at or datetime.now(UTC)).astimezone(UTC)
     run_id = run_id or default_run_id(cfg, run_at)
-    attempts = plan(cfg, catalog, models, tasks, run_at.date())
+    attempts = plan(cfg, catalog, models, tasks, plan_day(cfg, run_id, run_at))
     ctx = CallContext(run_id=run_id, run_at=run_at, started=time.monotonic(), budget=budget,
                       shard=shard, emulated_clock=emulated_clock, cfg=cfg)
     from costbench.prices.pricing import Pricer  # imported late: the price book is only needed for a real run
