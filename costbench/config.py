@@ -47,6 +47,9 @@ class RunSettings(_Strict):
     """Longest ``Retry-After`` the runner waits; a provider asking for longer fails the call with that reason."""
     tasks: list[str] = []
     """Task ids to run (empty = the whole catalog)."""
+    cases_per_task: int = Field(0, ge=0)
+    """Cases of each task per run (0 = all): a window that moves with the run's date, so consecutive nights
+    cover every case while a night's calls (and bill) stay bounded."""
     processes: int = Field(1, ge=1, le=64)
     """Runner processes (forked); each plays every N-th attempt with 1/N of every provider's limits.
     One process does 2,000+ calls/s; more only help against a fast endpoint with free cores."""
@@ -159,6 +162,18 @@ class ModelRef(_Strict):
         return f"{self.provider}/{self.model}"
 
 
+DEFAULT_ROLES: dict[str, list[str]] = {
+    "default": ["code"],
+    "background": ["classification", "extraction"],
+    "think": ["math"],
+    "longContext": ["long_context"],
+    "grammar": ["grammar"],
+    "chinese": ["segmentation", "translation_en_zh", "translation_zh_en", "translation_zh_fr"],
+}
+"""``costbench route``'s roles: each is a list of catalog categories or task ids. The first six names that
+Claude Code Router knows (default, background, think, longContext, webSearch, image) go into its config."""
+
+
 class Config(_Strict):
     """The whole configuration."""
 
@@ -170,6 +185,8 @@ class Config(_Strict):
     prices: PriceSettings = PriceSettings()
     providers: dict[str, Provider]
     models: list[ModelRef]
+    roles: dict[str, list[str]] = DEFAULT_ROLES
+    """Role name → catalog categories or task ids (``[roles]``); see :data:`DEFAULT_ROLES`."""
     source: Path = Path("costbench.toml")
     """The file this config came from (set by :func:`load_config`)."""
     hash: str = ""

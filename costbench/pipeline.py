@@ -24,6 +24,7 @@ from costbench.config import Config, Paths
 from costbench.store.quality import QualityReport
 from costbench.run import runner
 from costbench.run.runner import RunResult, night_of
+from costbench.run.baselines import run_baselines
 from costbench.store.db import LoadResult
 
 log = logging.getLogger("costbench")
@@ -70,6 +71,7 @@ def run_night(cfg: Config, run_at: datetime | None = None, run_id: str | None = 
 
     result = run_catalog(cfg, run_at=run_at, run_id=run_id, emulator_url=emulator_url,
                          progress=make_progress(0, "", quiet=True) if quiet else None)
+    run_baselines(cfg, result.run_id, result.run_at)  # local functions: their own step, never the HTTP runner
     landed = loader.load(cfg, result.run_id)
     priced = pricing.price(cfg.paths.db, result.run_id, cfg)  # with [prices] paths and price_as
     gate = quality.check(cfg.paths.db, result.run_id, cfg.quality.max_failed_share, cfg.run.db_lock_wait_s)
@@ -95,5 +97,5 @@ def replay(cfg: Config, start: date, count: int, emulator_url: str | None = None
         log.info("night %s: %d calls, $%.4f, quality %s", at.date(), night.run.sent_calls + night.run.skipped_calls,
                  night.run.spent_usd, "ok" if night.quality.passed else "FAILED")
         results.append(night)
-    report.build(cfg.paths.db, cfg.paths.site)
+    report.build(cfg.paths.db, cfg.paths.site, cfg)
     return results

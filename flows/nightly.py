@@ -19,6 +19,7 @@ from costbench.config import load_config
 from costbench.errors import StoreError
 from costbench.pipeline import run_catalog
 from costbench.run.runner import night_of
+from costbench.run.baselines import run_baselines
 
 
 def infrastructure_failure(task: object, task_run: object, state: object) -> bool:
@@ -35,6 +36,11 @@ def infrastructure_failure(task: object, task_run: object, state: object) -> boo
 @task
 def run_catalog_task(config_path: str, run_at: datetime) -> str:
     return run_catalog(load_config(config_path), run_at=run_at).run_id
+
+
+@task
+def baselines_task(config_path: str, run_id: str, run_at: datetime) -> int:
+    return run_baselines(load_config(config_path), run_id, run_at).answered
 
 
 @task(retries=3, retry_delay_seconds=10, retry_condition_fn=infrastructure_failure)
@@ -68,6 +74,7 @@ def nightly(config_path: str = "costbench.toml", night: str | None = None) -> st
     """
     run_at = night_of(night) if night else datetime.now(UTC)
     run_id = run_catalog_task(config_path, run_at)
+    baselines_task(config_path, run_id, run_at)
     landed = land_task(config_path, run_id)
     priced = price_task(config_path, run_id)
     verdict = quality_task(config_path, run_id)

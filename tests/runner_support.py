@@ -23,7 +23,7 @@ def write_config(tmp_path: Path, emulator_url: str | None, *, models: tuple[str,
         "[paths]", f'db = "{tmp_path / "cb.duckdb"}"', f'landing = "{tmp_path / "landing"}"',
         f'site = "{tmp_path / "site"}"', f'catalog = "{ROOT / "tasks_catalog"}"',
         "[run]", f"repeats = {repeats}", f"max_retries = {max_retries}", f"tasks = {tasks!r}".replace("'", '"'),
-        "timeout_s = 10", f"processes = {processes}",
+        "timeout_s = 10", f"processes = {processes}", "cases_per_task = 3",
         "[budget]", f'per_run_usd = "{per_run_usd}"', 'per_day_usd = "100.00"',
         "[emulator]", *( [f'url = "{emulator_url}"'] if emulator_url else [] ),
     ]

@@ -52,7 +52,7 @@ def test_editing_a_task_without_a_version_bump_fails(copy: Path) -> None:
     path.write_text(path.read_text().replace("Canberra", "Sydney"))
     with pytest.raises(CatalogError, match="field 'version': the task changed"):
         validate_catalog(copy)
-    path.write_text(path.read_text().replace("version: 1", "version: 2"))
+    path.write_text(path.read_text().replace("version: 2", "version: 3"))
     write_lock(copy)
     assert "all valid" in validate_catalog(copy)
 
@@ -144,3 +144,18 @@ def test_validate_never_prints_a_traceback(copy: Path) -> None:
     out = CliRunner().invoke(main, ["catalog", "validate", "--catalog", str(copy)])
     assert out.exit_code == 1 and out.output.count("\n") == 1 and "Traceback" not in out.output
     assert "catalog.lock.json: not valid JSON" in out.output
+
+
+def test_case_depth_and_every_case_is_distinguishable_by_the_emulator() -> None:
+    from costbench.catalog.tasks import case_key
+
+    tasks = list(load_catalog(CATALOG))
+    deep = {"grammar", "merging"}
+    chinese = {"zh_word_segmentation", "zh_word_segmentation_news", "translation_en_zh", "translation_zh_en",
+               "translation_zh_fr"}
+    for task in tasks:
+        wants = 20 if (task.category in deep or task.id in chinese or task.id.startswith(("bug_fix", "refactor"))) else 10
+        assert len(task.cases) >= wants, (task.id, len(task.cases))
+    # the emulator finds a case by its first user message: two cases sharing one would get each other's answers
+    keys = [case_key(t.render(c)) for t in tasks for c in t.cases]
+    assert len(keys) == len(set(keys))

@@ -136,3 +136,10 @@ def test_reasons_are_one_line_without_terminal_control_characters() -> None:
     assert sanitize("tests fail: \x1b[2J\x1b[31mred\nnext\x07", keys=()) == "tests fail: \\x1b[2J\\x1b[31mred next\\x07"
     long = sanitize("x" * 1000, keys=())
     assert len(long) == 200 and long.endswith("…")
+
+
+def test_unit_tests_prose_fails_before_any_sandbox_and_warnings_do_not_fail_code() -> None:
+    passed, _, reason = g("unit_tests", "I am not sure about this one, sorry.", "assert f() == 1")
+    assert not passed and reason.startswith("tests fail: SyntaxError")
+    code = '```python\nPATTERN = "\\d+"\ndef f():\n    return 1\n```'  # "\d" in a plain string: a SyntaxWarning only
+    assert g("unit_tests", code, "assert f() == 1")[0]

@@ -20,6 +20,9 @@ from costbench.catalog.graders import get_grader
 
 LOCK_FILE = "catalog.lock.json"
 WRONG = "I am not sure about this one, sorry."
+_VERDICTS: dict[str, bool] = {}
+"""Verdicts already computed in this process, by a digest of (grader spec, case, output): grading is pure, and
+the code tasks' sandboxed tests make a full validation of 550 cases take a minute the first time."""
 
 
 def _digest(path: Path) -> str:
@@ -55,8 +58,24 @@ def _check_lock(directory: Path, catalog: Catalog) -> None:
                                f"bump it to {task.version + 1} and run `costbench catalog lock`")
 
 
+def _passes(spec: GraderSpec, case: Case, output: str) -> bool:
+    key = hashlib.sha256(json.dumps([spec.model_dump(), case.model_dump(), output], sort_keys=True,
+                                    default=str).encode()).hexdigest()
+    if key not in _VERDICTS:
+        _VERDICTS[key] = get_grader(spec)(output, case).passed
+    return _VERDICTS[key]
+
+
 def _check_task(directory: Path, task: Task) -> None:
     file = directory / f"{task.id}.yaml"
+    get_grader(task.grader)  # an unknown grader name is an error even without cases
+    if task.baseline is not None:
+        from costbench.catalog.baselines import get_baseline
+
+        try:
+            get_baseline(task.baseline)
+        except CatalogError as exc:
+            raise CatalogError(f"{file}: field 'baseline': {exc}") from None
     templates = [m.content for m in task.messages] + task.turns
     needed = {name for t in templates for name in re.findall(r"\{([a-z_][a-z0-9_]*)\}", t)}
     for case in task.cases:

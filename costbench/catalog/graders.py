@@ -12,6 +12,7 @@ import json
 import os
 import re
 import unicodedata
+import warnings
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -177,6 +178,12 @@ def unit_tests(timeout_s: float = 5.0) -> GradeFn:
 
         blocks = re.findall(r"```(?:python|py)?\s*\n(.*?)```", output, re.S)
         code = blocks[-1] if blocks else output
+        try:  # an answer that is not Python (prose, a refusal) fails without a sandbox process; nothing runs here
+            with warnings.catch_warnings():  # e.g. SyntaxWarning on "\d": the sandbox would only warn
+                warnings.simplefilter("ignore")
+                compile(code + "\n\n" + str(case.target), "<answer>", "exec", dont_inherit=True)
+        except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
+            return Grade(0.0, False, f"tests fail: {type(exc).__name__}: {exc}"[:200])
         result = run_tests(code, str(case.target or ""), Limits(timeout_s=timeout_s))
         if result.timed_out:
             return Grade(0.0, False, f"timed out after {timeout_s} s")

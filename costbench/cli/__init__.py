@@ -27,6 +27,7 @@ _COMMAND_MODULES = (
     "costbench.cli.query",
     "costbench.cli.estimate",
     "costbench.cli.bill",
+    "costbench.cli.route",
 )
 
 

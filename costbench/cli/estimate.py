@@ -57,7 +57,7 @@ def estimate_cmd(config_path: str, at: str | None) -> None:
     from costbench.run.runner import plan, spent_today_usd
 
     when = parse_when(at) or datetime.now(UTC)
-    est = estimate(plan(cfg, load_catalog(cfg.paths.catalog)), Pricer.load(cfg), when)
+    est = estimate(plan(cfg, load_catalog(cfg.paths.catalog), day=when.date()), Pricer.load(cfg), when)
     run_id, expected = _expected(cfg)
     click.echo(f"pre-flight estimate at {when.isoformat()}: a worst case (every answer at max_output_tokens, "
                "no cache hits)" + (f"; last actual = run {run_id}" if run_id else "; no run in the store yet"))

@@ -24,7 +24,7 @@ def report_cmd(config_path: str, out: str | None, db_path: str | None) -> None:
     from costbench.report import site as report
 
     cfg = load_config(config_path)
-    result = report.build(read_db(cfg, db_path), Path(out) if out else cfg.paths.site)
+    result = report.build(read_db(cfg, db_path), Path(out) if out else cfg.paths.site, cfg)
     click.echo(f"report: {result.index} ({result.pages} pages)")
     if result.headline:
         click.echo(result.headline)

@@ -17,7 +17,7 @@ import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
@@ -29,6 +29,9 @@ from costbench.report.formatting import interval, pct, ratio, signed_pct, tokens
 from costbench.report.story import headline
 from costbench.store import analytics
 from costbench.store.db import opened, query, rows
+
+if TYPE_CHECKING:
+    from costbench.config import Config
 
 REPORTS_DIR = Path(__file__).resolve().parent.parent.parent / "reports"
 WINDOW_DAYS = 7
@@ -76,6 +79,8 @@ class Data:
     """The store's query results for one build, each query run once and shared by the pages."""
 
     con: duckdb.DuckDBPyConnection
+    cfg: Config | None = None
+    """The configuration (roles of the routing page), when the caller has one."""
     _results: dict[tuple[str, tuple[tuple[str, Any], ...]], list[dict[str, Any]]] = field(default_factory=dict)
 
     def get(self, name: str, **params: Any) -> list[dict[str, Any]]:
@@ -241,6 +246,13 @@ def quality_and_run_pages(site: Site, data: Data) -> None:
               downloads=site.data("quality_results", checks))
 
 
+def route_page(site: Site, data: Data) -> None:
+    """"Which model for which job": per-role recommendations and the router configs."""
+    from costbench.report import route_page as page
+
+    page.render(site, data.con, data.cfg)
+
+
 def bill_page(site: Site, data: Data) -> None:
     """"Your bill", only when usage exports were imported (costbench bill import)."""
     from costbench.bills.page import render_bills
@@ -248,16 +260,18 @@ def bill_page(site: Site, data: Data) -> None:
     render_bills(site, data.con)
 
 
-PAGES: list[Callable[[Site, Data], None]] = [index_page, model_pages, task_pages, change_pages, quality_and_run_pages,
-                                            bill_page]
+PAGES: list[Callable[[Site, Data], None]] = [index_page, model_pages, task_pages, route_page, change_pages,
+                                            quality_and_run_pages, bill_page]
 """Every page of the site, in order; each gets the :class:`Site` and the shared :class:`Data`."""
 
 
-def render_site(con: duckdb.DuckDBPyConnection, out_dir: Path) -> SiteResult:
-    """Render every page into ``out_dir`` (replacing an earlier site) and copy the static assets."""
+def render_site(con: duckdb.DuckDBPyConnection, out_dir: Path, cfg: Config | None = None) -> SiteResult:
+    """Render every page into ``out_dir`` (replacing an earlier site) and copy the static assets.
+
+    ``cfg`` gives the "which model for which job" page its roles and the CCR configs their providers."""
     if (out_dir / "data").is_dir():
         shutil.rmtree(out_dir / "data")
-    site, data = Site(out_dir, _provenance(con)), Data(con)
+    site, data = Site(out_dir, _provenance(con)), Data(con, cfg)
     for page in PAGES:
         page(site, data)
     site.finish()
@@ -266,7 +280,7 @@ def render_site(con: duckdb.DuckDBPyConnection, out_dir: Path) -> SiteResult:
     return SiteResult(out_dir / "index.html", site.pages, story["sentence"] if story else None)
 
 
-def build(db_path: Path, out_dir: Path) -> SiteResult:
+def build(db_path: Path, out_dir: Path, cfg: Config | None = None) -> SiteResult:
     """Open the store read-only (other readers and a waiting writer are not blocked for long) and render."""
     with opened(db_path, read_only=True) as con:
-        return render_site(con, out_dir)
+        return render_site(con, out_dir, cfg)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -73,13 +73,13 @@ class RunResult:
 
 
 def plan(cfg: Config, catalog: Catalog, models: Sequence[ModelRef] | None = None,
-         tasks: Sequence[str] | None = None) -> list[Attempt]:
-    """Every attempt of a run, in a stable order."""
+         tasks: Sequence[str] | None = None, day: date | None = None) -> list[Attempt]:
+    """Every attempt of a run, in a stable order (``[run] cases_per_task`` picks the day's window of cases)."""
     chosen = [catalog.get(t) for t in (tasks or cfg.run.tasks)] if (tasks or cfg.run.tasks) else list(catalog)
     return [
         Attempt(model, task, case, repeat)
         for model in (models or cfg.models)
         for task in chosen
-        for case in task.cases
+        for case in task.cases_for(cfg.run.cases_per_task, day)
         for repeat in range(cfg.run.repeats)
     ]

@@ -13,7 +13,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -40,6 +40,14 @@ _GRADE_CACHE: dict[tuple[str, str, str], Grade] = {}
 def default_run_id(cfg: Config, run_at: datetime) -> str:
     """``<UTC date-time of the run>-<config hash>``: a re-run of the same night resumes it."""
     return f"{run_at.astimezone(UTC):%Y%m%dT%H%M}-{cfg.hash[:6]}"
+
+
+def plan_day(cfg: Config, run_id: str, run_at: datetime) -> date:
+    """The day that picks a run's case window: the day of its manifest when it is resumed (a resume at another
+    time must play the same cases), else the day of ``run_at``."""
+    if (journal.run_dir(cfg.paths.landing, run_id) / journal.MANIFEST).exists():
+        return datetime.fromisoformat(journal.read_manifest(cfg.paths.landing, run_id)["run_at"]).date()
+    return run_at.date()
 
 
 def charge_in_doubt(budget: Budget, in_doubt: dict[str, dict[str, Any]]) -> int:
@@ -151,7 +159,7 @@ async def run_catalog_async(cfg: Config, budget: Budget, *, run_at: datetime | N
     catalog = load_catalog(cfg.paths.catalog)
     run_at = (run_at or datetime.now(UTC)).astimezone(UTC)
     run_id = run_id or default_run_id(cfg, run_at)
-    attempts = plan(cfg, catalog, models, tasks)
+    attempts = plan(cfg, catalog, models, tasks, plan_day(cfg, run_id, run_at))
     if needs_emulator(cfg, sorted({a.model.provider for a in attempts})) and not emulator_url:
         raise ConfigError(f"{cfg.source}: an emulated provider needs a running emulator: use `costbench run`, "
                           f"which starts one, or set [emulator] url")

@@ -16,7 +16,9 @@ import duckdb
 from costbench.errors import StoreError, did_you_mean
 from costbench.store.db import SQL_DIR, query
 
-DEFAULTS: dict[str, dict[str, Any]] = {"price_changes": {"window_days": 7}}
+DEFAULTS: dict[str, dict[str, Any]] = {"price_changes": {"window_days": 7},
+                                     "category_leaderboard": {"window_days": 14, "roles": "{}"},
+                                     "prompt_sizes": {"window_days": 14}}
 """Default parameter values per query (a query's header names its parameters)."""
 
 
