@@ -23,10 +23,10 @@ def add_attempts(con: duckdb.DuckDBPyConnection, run_id: str, at: datetime, mode
             "solved": sum(outcomes)}
     con.execute("""INSERT INTO calls SELECT $prefix || i, $run, 'main', $provider, $model, 'x', $task, 1, $category,
                    'c' || i, 0, 0, true, $at, 10, 1, 'ok', 200, NULL, 'a', $tokens, 0, 0, 0, 10, 0, NULL, NULL, NULL,
-                   NULL, true, $at FROM range($n) t(i)""", {k: args[k] for k in
+                   NULL, true, $at, NULL, NULL FROM range($n) t(i)""", {k: args[k] for k in
                    ("prefix", "run", "provider", "model", "task", "category", "at", "tokens", "n")})
     con.execute("""INSERT INTO costs SELECT $prefix || i, $run, 'e', 'pb1', 'USD', 0, 0, 0, 0, 0, 0, $usd, 1, $usd,
-                   NULL, NULL, NULL, false, $at FROM range($n) t(i)""", {k: args[k] for k in ("prefix", "run", "usd", "at", "n")})
+                   NULL, NULL, NULL, false, $at, false, NULL FROM range($n) t(i)""", {k: args[k] for k in ("prefix", "run", "usd", "at", "n")})
     con.execute("""INSERT INTO grades SELECT $prefix || i, $run, 'exact', (i < $solved)::DOUBLE, i < $solved, 'r'
                    FROM range($n) t(i)""", {k: args[k] for k in ("prefix", "run", "solved", "n")})
 

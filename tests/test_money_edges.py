@@ -26,6 +26,8 @@ ENTRY = """    - effective_from: 2025-01-01T00:00:00Z
       rates: {input_uncached: 1, output: 2}
       source: s
       checked_on: 2025-01-01
+      confidence: unverified
+      evidence: a synthetic price book written for this test
 """
 
 
@@ -81,6 +83,8 @@ models:
         - {above_input_tokens: 800, counter: prompt, rates: {input_uncached: 1.5, output: 1.5}}
       source: s
       checked_on: 2025-01-01
+      confidence: unverified
+      evidence: a synthetic price book written for this test
 """
     entry = load_pricebook(_book(tmp_path, text)).price_for("acme", "m1", datetime(2025, 2, 1, tzinfo=UTC))
     at = datetime(2025, 2, 1, tzinfo=UTC)

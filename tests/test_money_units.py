@@ -41,11 +41,15 @@ models:
       batch_multiplier: 0.5
       source: test
       checked_on: 2025-01-01
+      confidence: unverified
+      evidence: a synthetic price book written for this test
     - effective_from: 2025-06-01T12:00:00Z
       currency: USD
       rates: {input_uncached: 1, output: 4}
       source: test
       checked_on: 2025-06-01
+      confidence: unverified
+      evidence: a synthetic price book written for this test
 """
 FX = """rates:
   - {currency: EUR, since: 2025-03-01, usd: 1.20, source: t}

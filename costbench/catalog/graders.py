@@ -21,7 +21,7 @@ from typing import Any, get_type_hints
 
 from pydantic import TypeAdapter, ValidationError
 
-from costbench.catalog.tasks import Case, GraderSpec
+from costbench.catalog.model import Case, GraderSpec
 from costbench.errors import CatalogError, did_you_mean
 from costbench.secrets import known_keys, redact
 

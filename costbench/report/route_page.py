@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import duckdb
 
@@ -11,15 +11,15 @@ from costbench import route, route_formats
 from costbench.config import DEFAULT_ROLES, Config
 from costbench.report import charts as report_charts
 
-if TYPE_CHECKING:
-    from costbench.report.site import Site
+Site = Any
+"""The :class:`costbench.report.site.Site` being built (not imported: the site imports this module)."""
 
 REFERENCE = "anthropic/claude-sonnet-4"
 """The "route everything to one model" choice the saving is measured against."""
 MONTHLY_TOKENS = 15_000_000
 
 
-def whiskers(rec: route.Recommendation) -> str:
+def whiskers(rec: route.Recommendation) -> report_charts.Chart | str:
     """Success rate with its 95 % Wilson interval per candidate, one row of the chart per role, the bar as a dashed
     line (inline SVG; one chart, because each render costs ~0.5 s)."""
     values = [{"role": role, "model": c.name, "rate": c.success_rate, "low": c.success_low, "high": c.success_high,
@@ -39,7 +39,7 @@ def whiskers(rec: route.Recommendation) -> str:
                                                           "title": None}},
             "spec": {"width": 360, "height": {"step": 16}, "layer": layers},
             "resolve": {"scale": {"y": "independent"}}}
-    return report_charts._svg(spec)
+    return report_charts._chart(spec)  # drawn (once, cached) when the site finishes
 
 
 def _configs(site: Site, rec: route.Recommendation, cfg: Config | None) -> dict[str, str]:

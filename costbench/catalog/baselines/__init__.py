@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from costbench.catalog.tasks import Case, Task
+from costbench.catalog.model import Case, Task
 from costbench.errors import CatalogError, did_you_mean
 
 BaselineFn = Callable[[str], str]
