@@ -306,3 +306,15 @@ def test_loader_call_row_keeps_usage_and_reported_cost_exact() -> None:
     assert failed["input_uncached_tokens"] is None and failed["provider_reported_cost_usd"] is None
     assert failed["raw_response"] == '"<html>oops"' and failed["simulated"] is False
     assert loader._call_row({"call_id": "c3"}, "x")["raw_response"] is None
+
+
+def test_a_failed_pricing_rolls_back_and_keeps_the_old_costs(pricer) -> None:
+    import duckdb
+
+    con = _store([("c1", "r1", t("2025-02-10T12:00:00"), "ok", 100, 0, 0, None)])
+    pricing.price_run(con, "r1", pricer)
+    con.execute("DROP TABLE daily_usage")  # the rollup step will fail inside the transaction
+    with pytest.raises(duckdb.Error):
+        pricing.price_run(con, "r1", pricer)
+    # rolled back: the costs deleted at the start of the failed pass are back, and the connection is usable
+    assert rows(con, "SELECT call_id, total_usd FROM costs") == [{"call_id": "c1", "total_usd": D("0.00132")}]
