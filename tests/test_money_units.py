@@ -240,13 +240,28 @@ def test_price_entries_synced_once_and_repricing_replaces(pricer) -> None:
 
 def test_price_opens_a_file_store(pricer, tmp_path, monkeypatch) -> None:
     db = tmp_path / "x.duckdb"
-    con = connect(db)
-    migrate(con)
-    con.execute("INSERT INTO runs VALUES ('r1', ?, ?, NULL, 'ok', NULL, 'cfg', 'cat', NULL, true, 5)",
-                [t("2025-02-10T02:00:00"), t("2025-02-10T02:00:00")])
+    con = _store([("c1", "r1", t("2025-02-10T12:00:00"), "ok", 100, 0, 0, None)])
+    con.execute(f"ATTACH '{db}' AS f")
+    con.execute("COPY FROM DATABASE memory TO f")
     con.close()
     monkeypatch.setattr(Pricer, "load", classmethod(lambda cls: pricer))
-    assert pricing.price(db, "r1") == 0
+    assert pricing.price(db, "r1") == 1
+
+
+def test_fx_follows_the_utc_date_whatever_the_machine_zone(pricer, monkeypatch) -> None:
+    import time as time_module
+
+    monkeypatch.setenv("TZ", "America/New_York")
+    time_module.tzset()
+    try:  # 2025-03-01 00:30 UTC is still February 28 in New York: the March rate (1.20) applies all the same
+        con = _store([("c1", "r1", t("2025-03-01T00:30:00"), "ok", 1000, 0, 0, None)])
+        pricing.price_run(con, "r1", pricer)
+        (row,) = rows(con, "SELECT fx_rate_to_usd, total_usd FROM costs")
+    finally:
+        monkeypatch.delenv("TZ")
+        time_module.tzset()
+    # night window (22:00-02:00 UTC): 1,000 × 1 µEUR + 0.001 fee = 0.002 EUR × 1.20 = 0.0024 USD
+    assert row == {"fx_rate_to_usd": D("1.2"), "total_usd": D("0.0024")}
 
 
 def test_packaged_pricer_loads_and_keys_its_cache_by_file_stamps() -> None:
@@ -283,15 +298,27 @@ def test_loader_call_row_keeps_usage_and_reported_cost_exact() -> None:
                      "cache_write_1h_tokens": 4, "output_tokens": 3, "reasoning_tokens": 2,
                      "provider_reported_cost": "0.000000000123"},
            "raw_usage": {"cost": 1.23e-10, "note": "é"}, "raw_response_text": '{"id": 1}',
-           "request": {"path": "chat"}}
+           "request": {"path": "chat", "params": {"user": "é"}}}
     row = loader._call_row(rec, "2025-01-01T00:00:00+00:00")
     assert [row[k] for k in ("input_uncached_tokens", "cache_read_tokens", "cache_write_5m_tokens",
                              "cache_write_1h_tokens", "output_tokens", "reasoning_tokens")] == [7, 6, 5, 4, 3, 2]
     assert row["provider_reported_cost_usd"] == "0.000000000123"  # text: cast to DECIMAL in SQL, never a float
     assert row["raw_usage"] == '{"cost": 1.23e-10, "note": "é"}' and row["raw_response"] == '{"id": 1}'
-    assert row["request_json"] == '{"path": "chat"}' and row["simulated"] is True
+    assert row["request_json"] == '{"path": "chat", "params": {"user": "é"}}' and row["simulated"] is True
     assert (row["call_id"], row["provider"], row["landed_at"]) == ("c1", "openrouter", "2025-01-01T00:00:00+00:00")
     failed = loader._call_row({"call_id": "c2", "usage": None, "raw_response_text": "<html>oops"}, "x")
     assert failed["input_uncached_tokens"] is None and failed["provider_reported_cost_usd"] is None
     assert failed["raw_response"] == '"<html>oops"' and failed["simulated"] is False
     assert loader._call_row({"call_id": "c3"}, "x")["raw_response"] is None
+
+
+def test_a_failed_pricing_rolls_back_and_keeps_the_old_costs(pricer) -> None:
+    import duckdb
+
+    con = _store([("c1", "r1", t("2025-02-10T12:00:00"), "ok", 100, 0, 0, None)])
+    pricing.price_run(con, "r1", pricer)
+    con.execute("DROP TABLE daily_usage")  # the rollup step will fail inside the transaction
+    with pytest.raises(duckdb.Error):
+        pricing.price_run(con, "r1", pricer)
+    # rolled back: the costs deleted at the start of the failed pass are back, and the connection is usable
+    assert rows(con, "SELECT call_id, total_usd FROM costs") == [{"call_id": "c1", "total_usd": D("0.00132")}]
