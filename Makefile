@@ -10,7 +10,7 @@ export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export PREFECT_UI_ENABLED := false
 export PREFECT_HOME ?= $(CURDIR)/var/prefect
 
-.PHONY: help setup demo test bench lock clean browser mutate
+.PHONY: help setup demo test bench lock clean browser sandbox mutate
 
 help: ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -26,7 +26,10 @@ setup: $(STAMP) ## create .venv and install the pinned dependencies
 browser: ## install Debian's Chromium (browser tests) and bubblewrap (code sandbox) if missing
 	scripts/ensure-system-packages chromium bubblewrap util-linux
 
-demo: setup ## replay 14 nights against the local emulator and render site/index.html
+sandbox: ## install Debian's bubblewrap (the kernel sandbox that grades model-written code) if missing
+	scripts/ensure-system-packages bubblewrap util-linux
+
+demo: setup sandbox ## replay 14 nights against the local emulator and render site/index.html
 	mkdir -p "$(PREFECT_HOME)"
 	$(BIN)/costbench demo
 

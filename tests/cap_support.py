@@ -21,8 +21,9 @@ D = Decimal
 # 10 % of input (§6, Mistral's prompt-caching page): $0.20.
 MISTRAL_IN, MISTRAL_READ, MISTRAL_OUT = D("2"), D("0.2"), D("6")
 # deepseek-chat from 2025-09-29 (V3.2-Exp): 2 CNY/Mtok miss, 0.2 hit, 3 output (PROVIDER-BILLING.md §5, row
-# 2025-09-29, "CNY 0.2 / 2 / 3"), × 0.1404 USD per CNY (H.10 October 2025 average ≈ 7.12 CNY/USD).
-DS_MISS, DS_HIT, DS_OUT, CNY_USD_2025Q4 = D("2"), D("0.2"), D("3"), D("0.1404")
+# 2025-09-29, "CNY 0.2 / 2 / 3"), × 0.1395 USD per CNY (H.10 July 2025 average ≈ 7.17 CNY/USD, in force from
+# 2025-08-01 to 2025-10-31: a monthly average applies from the first day of the next month, no look-ahead).
+DS_MISS, DS_HIT, DS_OUT, CNY_USD_2025_10 = D("2"), D("0.2"), D("3"), D("0.1395")
 CASES = 12
 
 
@@ -43,7 +44,9 @@ def capped_config(tmp_path: Path, emulator_url: str, cap: str, *, processes: int
     catalog = number_lists_catalog(tmp_path / "catalog")
     cfg = write_config(tmp_path, emulator_url, models=("mistral/mistral-large-2411",), tasks=["number_lists"],
                        per_run_usd=cap, processes=processes)
-    swap = {"catalog = ": f'catalog = "{catalog}"', "timeout_s = ": f"timeout_s = {timeout_s}"}
+    # cases_per_task = 0: every one of the 12 cases (write_config's 3-case window would keep the run under the cap).
+    swap = {"catalog = ": f'catalog = "{catalog}"', "timeout_s = ": f"timeout_s = {timeout_s}",
+            "cases_per_task = ": "cases_per_task = 0"}
     lines = [next((v for k, v in swap.items() if line.startswith(k)), line) for line in cfg.source.read_text().splitlines()]
     cfg.source.write_text("\n".join(lines) + "\n")
     return load_config(cfg.source)
@@ -53,7 +56,7 @@ def _line_usd(model: str, usage: dict) -> Decimal:
     if model == "deepseek-chat":  # prompt_cache_hit + prompt_cache_miss = prompt_tokens (§5)
         cny = (usage["prompt_cache_miss_tokens"] * DS_MISS + usage["prompt_cache_hit_tokens"] * DS_HIT
                + usage["completion_tokens"] * DS_OUT)
-        return cny / 10**6 * CNY_USD_2025Q4
+        return cny / 10**6 * CNY_USD_2025_10
     assert model == "mistral-large-2411", model  # prompt_tokens INCLUDE prompt_tokens_details.cached_tokens (§6)
     cached = (usage.get("prompt_tokens_details") or {}).get("cached_tokens", 0)
     uncached = usage["prompt_tokens"] - cached
@@ -61,5 +64,5 @@ def _line_usd(model: str, usage: dict) -> Decimal:
 
 
 def invoice_usd(entries: list) -> Decimal:
-    """What the emulated provider billed (on or after 2025-10-01): its raw usage rows × list prices."""
+    """What the emulated provider billed (in October 2025): its raw usage rows × list prices."""
     return sum((_line_usd(e.model, e.usage) for e in entries if e.billed), D(0))

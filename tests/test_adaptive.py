@@ -12,6 +12,7 @@ from costbench.emulator import EmulatorConfig, EmulatorServer
 from costbench.run import adaptive, journal
 from costbench.run.adaptive import AdaptiveDesign, Design, stratified_interval
 from costbench.run.runner import run_catalog
+from costbench.report.site import render_site
 from costbench.store import loader
 from costbench.store.db import opened, rows
 from tests.conftest import ROOT
@@ -145,7 +146,13 @@ def test_an_adaptive_night_lands_every_round_once_and_records_its_precision(tmp_
     with opened(cfg.paths.db) as con:
         loader.load_run(con, cfg.paths.landing, "a1")
         stored = rows(con, "SELECT model, attempts, night_spend_usd FROM run_precision ORDER BY model")
+        render_site(con, tmp_path / "site")
     assert [(r["model"], r["attempts"]) for r in stored] == [(m["model"], m["attempts"]) for m in summary["models"]]
+    assert [D(r["night_spend_usd"]) for r in stored] == [D(m["night_spend_usd"]) for m in summary["models"]]
+    index = (tmp_path / "site" / "index.html").read_text()
+    table = index[index.index('id="precision"'):].split("</table>")[0]
+    for m in summary["models"]:  # the site's "price of precision" lists each model with what it sampled
+        assert m["model"] in table and f"{m['attempts']} / {m['planned_attempts']}" in table
 
 
 def test_a_night_killed_mid_round_resumes_to_the_same_design(tmp_path, emulator, monkeypatch) -> None:

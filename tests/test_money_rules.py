@@ -98,6 +98,7 @@ def _money_config(tmp_path: Path, url: str, *, cap: str = "5.00", per_day: str =
         f'site = "{tmp_path / "site"}"', f'catalog = "{ROOT / "tasks_catalog"}"',
         "[run]", f"repeats = {repeats}", f"max_retries = {retries}", f"timeout_s = {timeout}",
         "tasks = [" + ", ".join(f'"{t}"' for t in tasks) + "]", "db_lock_wait_s = 0.5",
+        "cases_per_task = 3",  # the day's window: 3 cases per task, as runner_support.write_config
         "[budget]", f'per_run_usd = "{cap}"', f'per_day_usd = "{per_day}"',
         "[emulator]", f'url = "{url}"',
         "[providers.deepseek]", 'dialect = "deepseek"', f"concurrency = {concurrency}", *provider_lines,

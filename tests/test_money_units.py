@@ -181,9 +181,10 @@ def _store(calls: list[tuple]) -> object:
     con.execute("INSERT INTO runs VALUES ('r0', ?, ?, NULL, 'ok', NULL, 'cfg', 'cat', NULL, true, 5)",
                 [t("2025-01-10T02:00:00"), t("2025-01-10T02:00:00")])
     for call_id, run_id, at, status, uncached, read, out, reported in calls:
+        # the last two NULLs: calls.charged_usd and calls.cost_estimate (migration 0007)
         con.execute(
             """INSERT INTO calls VALUES (?, ?, 'main', 'acme', 'm1', 'x', 't', 1, 'math', ?, 0, 0, true, ?, 1, 1, ?,
-               200, NULL, 'a', ?, ?, 0, 0, ?, 0, ?, NULL, NULL, NULL, true, ?)""",
+               200, NULL, 'a', ?, ?, 0, 0, ?, 0, ?, NULL, NULL, NULL, true, ?, NULL, NULL)""",
             [call_id, run_id, call_id, at, status, uncached, read, out, reported, at])
     return con
 
@@ -244,7 +245,7 @@ def test_price_opens_a_file_store(pricer, tmp_path, monkeypatch) -> None:
     con.execute(f"ATTACH '{db}' AS f")
     con.execute("COPY FROM DATABASE memory TO f")
     con.close()
-    monkeypatch.setattr(Pricer, "load", classmethod(lambda cls: pricer))
+    monkeypatch.setattr(Pricer, "load", classmethod(lambda cls, cfg=None: pricer))  # load(cfg) since the merge
     assert pricing.price(db, "r1") == 1
 
 

@@ -31,10 +31,15 @@ def test_reprice_uses_the_new_price_book_without_calling_anyone(tmp_path) -> Non
             book = tmp_path / "prices"
             shutil.copytree(PRICES_DIR, book)
             text = (book / "mistral.yml").read_text()
-            (book / "mistral.yml").write_text(text + text.split("models:\n  mistral-large-2411:\n", 1)[1]
-                                              .replace("2024-11-18T00:00:00Z", "2025-09-01T00:00:00Z")
-                                              .replace("input_uncached: 2,", "input_uncached: 1,")
-                                              .replace("output: 6}", "output: 3}"))
+            # A second, later mistral-large-2411 entry at half the price, right after its first one (the file
+            # goes on with other models, so it cannot simply be appended at the end).
+            header = "models:\n  mistral-large-2411:\n"
+            head, rest = text.split(header, 1)
+            entry, others = rest.split("\n  mistral-", 1)
+            later = (entry.replace("2024-11-18T00:00:00Z", "2025-09-01T00:00:00Z")
+                     .replace("input_uncached: 2,", "input_uncached: 1,").replace("output: 6}", "output: 3}"))
+            assert later != entry
+            (book / "mistral.yml").write_text(head + header + entry + "\n" + later + "\n  mistral-" + others)
             done = reprice(con, night_of("2025-09-30").date(), Pricer(load_pricebook(book), load_fx()))
             after = rows(con, "SELECT sum(total_usd) AS s, any_value(entry_id) AS e FROM costs")[0]
         assert len(emu.ledger.entries()) == sent  # nothing was sent again

@@ -143,6 +143,7 @@ def test_report_page_lists_roles_baselines_whiskers_and_configs(tmp_path, con) -
 
     site = Site(tmp_path / "site", _provenance(con))
     route_page.render(site, con, _cfg(tmp_path))
+    site.finish()  # pages are written (and their charts drawn) when the site is finished
     html = (tmp_path / "site" / "route.html").read_text()
     assert "Which model for which job" in html and "baseline/jieba (baseline, no model)" in html
     assert "<strong>(no model needed)</strong>" in html and html.count("<svg") == 1 and "Success intervals by role" in html

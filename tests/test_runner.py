@@ -96,6 +96,21 @@ def test_the_cap_binds_under_5xx_faults(tmp_path, emulator) -> None:
     assert 0 < invoice <= cap and result.spent_usd == invoice
 
 
+def test_a_resumed_run_stays_under_its_cap(tmp_path, emulator) -> None:
+    # Before the resume fix a resume started its cap from zero: $0.03716 invoiced against a $0.02 cap.
+    cap = D("0.02")
+    cfg = capped_config(tmp_path, emulator.url, str(cap))
+    first = run_catalog(cfg, run_id="capped")
+    assert first.budget_stopped > 0
+    sent = len(_billed(emulator))
+    # resumed: the landed spend counts against the same cap, so the pre-flight check (spent + estimate of the
+    # calls left) refuses the resume before anything is sent.
+    with pytest.raises(BudgetExceeded, match="this run already spent exceeds the per-run cap"):
+        run_catalog(cfg, run_id="capped")
+    emulator.stop()
+    assert len(_billed(emulator)) == sent
+    assert invoice_usd(emulator.ledger.entries()) <= cap
+
 
 def test_the_cap_binds_when_paid_answers_are_unreadable(tmp_path, emulator) -> None:
     emulator.set_faults(malformed_every=2)  # a 200 whose body is not JSON: billed, never priced

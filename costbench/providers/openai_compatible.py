@@ -174,16 +174,25 @@ class OpenRouter(OpenAIChat):
     explicit_cache_prefixes = ("anthropic/", "google/gemini")
 
     def build_request(self, model: str, messages: Sequence[Message], max_output_tokens: int, *,
-                      cache_breakpoints: Sequence[int] = (), stream: bool = False) -> HttpRequest:
+                      cache_breakpoints: Sequence[int] = (), cache_ttl: str = "5m",
+                      stream: bool = False) -> HttpRequest:
         request = super().build_request(model, messages, max_output_tokens, stream=stream)
         if not cache_breakpoints or not model.startswith(self.explicit_cache_prefixes):
             return request
-        # The same marks as the direct Anthropic adapter: the fixed context plus the newest message.
-        marks = set(cache_breakpoints) | {len(messages) - 1}
+        # The same marks as the direct Anthropic adapter: the fixed context with the task's TTL, plus a
+        # 5-minute one on the newest message (OpenRouter passes ``cache_control.ttl`` through to Anthropic).
+        marks = {len(messages) - 1: "5m"}
+        marks.update({i: cache_ttl for i in cache_breakpoints})
         request.json["messages"] = [
-            {"role": m["role"], "content": [{"type": "text", "text": m["content"], "cache_control": {"type": "ephemeral"}}]}
+            {"role": m["role"], "content": [{"type": "text", "text": m["content"],
+                                             "cache_control": self._cache_control(marks[i])}]}
             if i in marks else dict(m) for i, m in enumerate(messages)]
         return request
+
+    @staticmethod
+    def _cache_control(ttl: str) -> dict[str, str]:
+        # The default TTL is 5 minutes; "1h" must be asked for.
+        return {"type": "ephemeral", "ttl": "1h"} if ttl == "1h" else {"type": "ephemeral"}
 
     def normalize_usage(self, raw: Mapping[str, Any]) -> Usage:
         if "prompt_tokens" in raw or "input_tokens" not in raw:

@@ -163,10 +163,12 @@ def index_page(site: Site, data: Data) -> None:
     """The leaderboard, the headline of the latest measured price change, the scatter."""
     board = data.get("analytics/leaderboard")
     changes = data.get("analytics/price_changes", window_days=WINDOW_DAYS)
+    precision = data.get("analytics/price_of_precision")  # adaptive nights only (costbench run --precision)
     site.page("index.html", "index.html.j2", leaderboard=board, downloads=site.data("leaderboard", board),
               chart=report_charts.cost_vs_success(board) if board else "", front=report_charts.pareto(board),
               changes=_measured(changes), headline=headline(_measured(changes), WINDOW_DAYS),
-              change_downloads=site.data("price_changes", changes))
+              change_downloads=site.data("price_changes", changes), precision=precision,
+              precision_downloads=site.data("price_of_precision", precision) if precision else {})
 
 
 def model_pages(site: Site, data: Data) -> None:
