@@ -64,6 +64,15 @@ def test_first_round_covers_every_task_of_every_model() -> None:
         assert per_task == {"t1@1": 2, "t2@1": 1, "t3@1": 2}  # ceil(10 %), at least one
 
 
+def test_a_task_sampled_in_the_last_nights_may_skip_tonight_but_never_starves() -> None:
+    att = _attempts(["m/a"], {"t1@1": 4, "t2@1": 4})
+    recent = {"m/a": {"t1@1"}}  # t1 was sampled within the last coverage_nights - 1 nights
+    first = AdaptiveDesign(Design(initial_fraction=0.1, coverage_nights=3), att, recent=recent).first_round()
+    assert sorted(a.task.key for a in first.attempts) == ["t2@1"]  # 10 % of 4 rounds to 0 for covered t1 only
+    every_night = AdaptiveDesign(Design(initial_fraction=0.1, coverage_nights=1), att, recent=recent).first_round()
+    assert sorted(a.task.key for a in every_night.attempts) == ["t1@1", "t2@1"]  # coverage 1: every task, every night
+
+
 def _outcomes(design: AdaptiveDesign, cost: Decimal, solved_every: int) -> dict:
     """Every attempt chosen so far: the same cost, solved unless its case number (1-based) is a multiple of ``solved_every``."""
     out = {}

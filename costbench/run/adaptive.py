@@ -46,6 +46,8 @@ class Design:
     seed: int = 0
     budget_usd: Decimal = ZERO
     """The night's budget; each model may spend an equal share of it."""
+    coverage_nights: int = 1
+    """Every task of every model is sampled at least once in this many consecutive nights (1: every night)."""
 
 
 @dataclass(frozen=True)
@@ -101,11 +103,17 @@ class ModelState:
         self.taken[key] = have + 1
         return [self.units[key][have]]
 
-    def grow_to(self, fraction: float) -> list[Attempt]:
-        """Take every task up to ``fraction`` of its cases (at least one); return the new attempts."""
+    def grow_to(self, fraction: float, covered: frozenset[str] = frozenset()) -> list[Attempt]:
+        """Take every task up to ``fraction`` of its cases; return the new attempts.
+
+        A task gets at least one case unless it is in ``covered`` (sampled recently enough, see
+        :attr:`Design.coverage_nights`); a covered task gets its fraction rounded to the nearest case.
+        """
         new: list[Attempt] = []
         for key, order in self.units.items():
-            want = min(len(order), max(1, math.ceil(fraction * len(order) - 1e-9)))
+            share = fraction * len(order)
+            floor_ = int(share + 0.5) if key in covered else max(1, math.ceil(share - 1e-9))
+            want = min(len(order), floor_)
             have = self.taken.get(key, 0)
             if want > have:
                 new.extend(order[have:want])
@@ -190,15 +198,19 @@ class AdaptiveDesign:
     """Chooses rounds from the data landed so far; see the module docstring."""
 
     def __init__(self, design: Design, attempts: Sequence[Attempt],
-                 history: dict[str, list[tuple[str, tuple[Decimal, bool]]]] | None = None) -> None:
+                 history: dict[str, list[tuple[str, tuple[Decimal, bool]]]] | None = None,
+                 recent: dict[str, set[str]] | None = None) -> None:
         self.design = design
         self.states = {m: ModelState(m, units) for m, units in order_units(attempts, design.seed).items()}
         self.history = history or {}
+        self.covered = {m: frozenset((recent or {}).get(m, ())) if design.coverage_nights > 1 else frozenset()
+                        for m in self.states}
+        """Per model, the tasks sampled in the last ``coverage_nights - 1`` nights: they may skip tonight."""
         self.rounds: list[Round] = []
         self.share_usd = design.budget_usd / len(self.states) if self.states else ZERO
 
     def first_round(self) -> Round:
-        """Every model at the initial fraction of every task."""
+        """Every model at the initial fraction of every task (at least one case of each task not covered)."""
         return self._round({m: self.design.initial_fraction for m in self.states})
 
     def next_round(self, outcomes: dict[tuple[str, str, str, int], tuple[Decimal, bool]]) -> Round | None:
@@ -263,7 +275,7 @@ class AdaptiveDesign:
         return cut
 
     def _round(self, fractions: dict[str, float]) -> Round:
-        new = {m: self.states[m].grow_to(f) for m, f in fractions.items()}
+        new = {m: self.states[m].grow_to(f, self.covered[m]) for m, f in fractions.items()}
         for m, added in new.items():  # a growth too small to add a case to any task still adds one
             if not added:
                 added.extend(self.states[m].grow_by_one())
@@ -318,6 +330,24 @@ def attempt_history(db_path: Any, run_at: Any, window_nights: int, models: Itera
         for row in query(con, "run/attempt_history", since=run_at - timedelta(days=window_nights), before=run_at):
             if row["model"] in wanted:
                 found[row["model"]].append((row["task_key"], (Decimal(row["spend_usd"]), bool(row["solved"]))))
+    return dict(found)
+
+
+
+def recent_tasks(db_path: Any, run_at: Any, nights: int, models: Iterable[str]) -> dict[str, set[str]]:
+    """Per model, the task keys sampled by quality-passed runs in the ``nights`` nights before ``run_at``."""
+    from datetime import timedelta
+
+    from costbench.store.db import opened, query
+
+    if nights <= 0 or not db_path.exists():
+        return {}
+    wanted = set(models)
+    found: dict[str, set[str]] = defaultdict(set)
+    with opened(db_path) as con:
+        for row in query(con, "run/attempt_history", since=run_at - timedelta(days=nights), before=run_at):
+            if row["model"] in wanted:
+                found[row["model"]].add(row["task_key"])
     return dict(found)
 
 

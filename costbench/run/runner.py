@@ -205,11 +205,13 @@ async def _run_adaptive(cfg: Config, ctx: CallContext, attempts: list[Attempt], 
         at = datetime.fromisoformat(rec["requested_at"])
         return pricer.cost_usd(rec["provider"], rec["model"], at, Usage.from_dict(rec["usage"]))
 
+    models = {a.model.name for a in attempts}
     design = adaptive.AdaptiveDesign(
         adaptive.Design(cfg.run.target_halfwidth_pct, cfg.run.initial_fraction, cfg.run.max_rounds, cfg.run.seed,
-                        budget.headroom_usd),
+                        budget.headroom_usd, cfg.run.coverage_nights),
         attempts,
-        adaptive.attempt_history(cfg.paths.db, ctx.run_at, cfg.run.window_nights, {a.model.name for a in attempts}),
+        adaptive.attempt_history(cfg.paths.db, ctx.run_at, cfg.run.window_nights, models),
+        adaptive.recent_tasks(cfg.paths.db, ctx.run_at, cfg.run.coverage_nights - 1, models),
     )
     landing = cfg.paths.landing
     results = await adaptive.run_rounds(
