@@ -247,15 +247,19 @@ class AdaptiveDesign:
             st.stopped_by = "rounds"
 
     def _next_fraction(self, st: ModelState) -> float:
-        """The fraction that should bring the interval to the target (n grows with (hw/target)²)."""
+        """The fraction that should bring the interval to the target (n grows with (hw/target)²).
+
+        The growth is capped at twice the POOLED attempts (the night plus its window), not at a multiple of
+        tonight's sample: with a long window behind it a night may start from a handful of attempts and still
+        know its variance well, and a multiple of a handful would stall it one case per round.
+        """
         now = st.taken_units / st.total_units
         hw = st.interval.halfwidth_pct if st.interval else None
         if hw is None:
-            return min(1.0, now * 2)
+            return min(1.0, max(now * 2, now + self.design.initial_fraction))
         pooled = st.interval.n if st.interval else st.taken_units
-        needed = pooled * (hw / self.design.target_halfwidth_pct) ** 2 * 1.1 - pooled
-        grow = max(needed / st.total_units, now * 0.25, 1 / st.total_units)
-        return min(1.0, now + grow, now * 3 if now > 0 else 1.0)
+        needed = pooled * ((hw / self.design.target_halfwidth_pct) ** 2 * 1.1 - 1)
+        return min(1.0, now + max(min(needed, 2 * pooled), 1) / st.total_units)
 
     def _within_budget(self, fractions: dict[str, float],
                        outcomes: dict[tuple[str, str, str, int], tuple[Decimal, bool]]) -> dict[str, float]:
