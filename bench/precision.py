@@ -33,10 +33,11 @@ OUT = ROOT / "var" / "bench" / "precision"
 START = date(2025, 9, 22)
 
 
-def replay(design: str, nights: int, target: float, url: str) -> Path:
+def replay(design: str, nights: int, target: float, url: str, coverage: int = 1) -> Path:
     """Replay ``nights`` nights with ``design`` (full | adaptive) into its own folder; return the DuckDB path."""
     cfg = load_config(ROOT / "costbench.toml")
-    run = cfg.run.model_copy(update={"sampling": design, "target_halfwidth_pct": target, "window_nights": nights})
+    run = cfg.run.model_copy(update={"sampling": design, "target_halfwidth_pct": target, "window_nights": nights,
+                                     "coverage_nights": coverage})
     cfg = pipeline.demo_config(cfg.model_copy(update={"run": run}), OUT / design)
     for at in pipeline.nights(START, nights):
         night = pipeline.run_night(cfg, run_at=at, emulator_url=url, quiet=True)
@@ -68,11 +69,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--nights", type=int, default=14)
     parser.add_argument("--target", type=float, default=10.0, help="target half-width, percent")
+    parser.add_argument("--coverage", type=int, default=1, help="adaptive [run] coverage_nights")
     args = parser.parse_args()
     logging.disable(logging.INFO)
     shutil.rmtree(OUT, ignore_errors=True)
     with emulator_process() as url:
-        dbs = {d: replay(d, args.nights, args.target, url) for d in ("full", "adaptive")}
+        dbs = {d: replay(d, args.nights, args.target, url, args.coverage) for d in ("full", "adaptive")}
     results = {d: judge(db, args.nights) for d, db in dbs.items()}
     print(f"\n{'model':<40} {'fixed ±%':>9} {'adaptive ±%':>12}")
     for model in sorted(results["full"][2]):
