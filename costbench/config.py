@@ -65,7 +65,7 @@ class RunSettings(_Strict):
     initial_fraction: float = Field(0.1, gt=0, le=1)
     """Adaptive sampling: share of every task's cases in the first round (at least one per task)."""
     max_rounds: int = Field(6, ge=1, le=50)
-    coverage_nights: int = Field(1, ge=1, le=31)
+    coverage_nights: int = Field(3, ge=1, le=31)
     """Adaptive sampling: every task of every model is sampled at least once in this many consecutive nights
     (1 = every night); a task sampled more recently may be skipped tonight once the interval is tight."""
     seed: int = 0
