@@ -4,7 +4,7 @@ One night (2025-06-10 20:00 UTC) runs DeepSeek (CNY, off-peak window, cache hits
 Sonnet 4 (5-minute and 1-hour cache writes, cache reads, and one request above the 200K long-context tier)
 against the emulator. Token counts come from the emulator's ledger: the raw usage it billed, in each
 provider's own dialect (the emulator is an independent provider). Prices are typed here by hand from
-/work/shared/PROVIDER-BILLING.md (cited per constant), never read from ``costbench/prices``; the FX rate
+docs/PROVIDER-BILLING.md (a copy of the shared reference) (cited per constant), never read from ``costbench/prices``; the FX rate
 from the Federal Reserve's H.10 series. Each test writes its figures with their arithmetic; every call's
 ``costs.total_usd``, the run's total and the report's data files must match them to the last digit
 (DuckDB keeps DECIMAL(38, 12), which holds these products exactly).
