@@ -10,7 +10,7 @@ import random
 import time
 from collections.abc import Callable
 
-from costbench.catalog.graders import chrf
+from costbench.catalog.metrics import chrf
 
 WORDS = "the meeting moved to thursday because budget review needs more time and data from finance".split()
 

@@ -13,7 +13,6 @@ import os
 import re
 import unicodedata
 import warnings
-from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -21,6 +20,7 @@ from typing import Any, get_type_hints
 
 from pydantic import TypeAdapter, ValidationError
 
+from costbench.catalog.metrics import chrf, word_spans
 from costbench.catalog.model import Case, GraderSpec
 from costbench.errors import CatalogError, did_you_mean
 from costbench.secrets import known_keys, redact
@@ -204,24 +204,6 @@ def _failure(returncode: int | None, output: str) -> str:
     return f"tests fail: {tail[0]}"
 
 
-def chrf(hypothesis: str, reference: str, n: int = 6, beta: float = 2.0) -> float:
-    """Character n-gram F-score (chrF, Popović 2015) in [0, 1], whitespace ignored; linear in the text length."""
-    hyp, ref = "".join(hypothesis.split()), "".join(reference.split())
-    precisions, recalls = [], []
-    for k in range(1, n + 1):
-        h = Counter(hyp[i:i + k] for i in range(len(hyp) - k + 1))
-        r = Counter(ref[i:i + k] for i in range(len(ref) - k + 1))
-        if not h or not r:
-            continue
-        common = sum((h & r).values())
-        precisions.append(common / h.total())
-        recalls.append(common / r.total())
-    if not precisions:
-        return 0.0
-    p, r = sum(precisions) / len(precisions), sum(recalls) / len(recalls)
-    return 0.0 if p + r == 0 else (1 + beta**2) * p * r / (beta**2 * p + r)
-
-
 def similarity(threshold: float = 0.5) -> GradeFn:
     """chrF of the output against the reference text (``case.target``) reaches ``threshold``.
 
@@ -236,14 +218,6 @@ def similarity(threshold: float = 0.5) -> GradeFn:
     return grade
 
 
-def _spans(words: list[str]) -> set[tuple[int, int]]:
-    spans, start = set(), 0
-    for w in words:
-        spans.add((start, start + len(w)))
-        start += len(w)
-    return spans
-
-
 def zh_segmentation_f1(threshold: float = 0.8) -> GradeFn:
     """Word-span F1 of a Chinese segmentation (words separated by spaces or '/') against the target's.
 
@@ -256,7 +230,7 @@ def zh_segmentation_f1(threshold: float = 0.8) -> GradeFn:
         want = [w for w in re.split(r"[\s/]+", str(case.target).strip()) if w]
         if "".join(got) != "".join(want):
             return Grade(0.0, False, "characters differ from the sentence")
-        common = len(_spans(got) & _spans(want))
+        common = len(word_spans(got) & word_spans(want))
         f1 = 0.0 if not common else 2 * common / (len(got) + len(want))
         return Grade(round(f1, 4), f1 >= threshold, f"F1 {f1:.3f} (pass ≥ {threshold})")
 
