@@ -197,13 +197,10 @@ async def _run_adaptive(cfg: Config, ctx: CallContext, attempts: list[Attempt], 
                         play: Any) -> RunResult:
     """Play the night in rounds (see :mod:`costbench.run.adaptive`); write its precision summary."""
     from costbench.run import adaptive
-    from costbench.usage import Usage
+    price = record_pricer(pricer)
 
-    def cost_of(rec: dict[str, Any]) -> Decimal:
-        if not rec.get("usage"):
-            return Decimal(rec.get("charged_usd") or 0)
-        at = datetime.fromisoformat(rec["requested_at"])
-        return pricer.cost_usd(rec["provider"], rec["model"], at, Usage.from_dict(rec["usage"]))
+    def cost_of(rec: dict[str, Any]) -> Decimal:  # what the budget charged the call (worst case when unreadable)
+        return journal.charged_usd(rec, None, price)
 
     models = {a.model.name for a in attempts}
     design = adaptive.AdaptiveDesign(
