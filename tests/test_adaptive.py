@@ -212,3 +212,17 @@ def test_the_budget_cap_holds_under_adaptive_sampling(tmp_path, emulator) -> Non
     assert {e.billed_currency for e in billed} == {"USD"}  # today both personas invoice in USD (billing.yml)
     invoice = sum((D(e.billed_amount) for e in billed), D(0))
     assert 0 < invoice <= cap
+
+
+def test_a_second_night_pools_the_first_from_the_store(tmp_path, emulator) -> None:
+    from datetime import UTC, datetime
+
+    from costbench import pipeline
+
+    cfg = _adaptive_config(tmp_path, emulator.url)
+    cfg = cfg.model_copy(update={"run": cfg.run.model_copy(update={"coverage_nights": 2, "initial_fraction": 0.01})})
+    nights = [datetime(2025, 10, 1, 2, tzinfo=UTC), datetime(2025, 10, 2, 2, tzinfo=UTC)]
+    runs = [pipeline.run_night(cfg, run_at=at, emulator_url=emulator.url, quiet=True).run for at in nights]
+    first, second = ({m["model"]: m for m in r.precision["models"]} for r in runs)
+    for model, m in second.items():  # the window holds night one: the interval pools both nights
+        assert m["pooled_attempts"] == first[model]["attempts"] + m["attempts"]

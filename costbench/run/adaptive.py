@@ -319,39 +319,45 @@ async def run_rounds(design: AdaptiveDesign, play: Callable[[list[Attempt]], Awa
     return results
 
 
-def attempt_history(db_path: Any, run_at: Any, window_nights: int, models: Iterable[str]
-                    ) -> dict[str, list[tuple[str, tuple[Decimal, bool]]]]:
-    """Earlier nights' attempts per model, as ``(task key, (spend, solved))`` (quality-passed runs of the window before ``run_at``)."""
-    from datetime import timedelta
-
-    from costbench.store.db import opened, query
-
-    if window_nights <= 0 or not db_path.exists():
-        return {}
-    wanted = set(models)
-    found: dict[str, list[tuple[str, tuple[Decimal, bool]]]] = defaultdict(list)
-    with opened(db_path) as con:
-        for row in query(con, "run/attempt_history", since=run_at - timedelta(days=window_nights), before=run_at):
-            if row["model"] in wanted:
-                found[row["model"]].append((row["task_key"], (Decimal(row["spend_usd"]), bool(row["solved"]))))
-    return dict(found)
-
-
-
-def recent_tasks(db_path: Any, run_at: Any, nights: int, models: Iterable[str]) -> dict[str, set[str]]:
-    """Per model, the task keys sampled by quality-passed runs in the ``nights`` nights before ``run_at``."""
+def _history_rows(db_path: Any, run_at: Any, nights: int) -> list[dict[str, Any]]:
+    """Attempts of the quality-passed runs in the ``nights`` nights before ``run_at`` (one query)."""
     from datetime import timedelta
 
     from costbench.store.db import opened, query
 
     if nights <= 0 or not db_path.exists():
-        return {}
-    wanted = set(models)
-    found: dict[str, set[str]] = defaultdict(set)
+        return []
     with opened(db_path) as con:
-        for row in query(con, "run/attempt_history", since=run_at - timedelta(days=nights), before=run_at):
-            if row["model"] in wanted:
-                found[row["model"]].add(row["task_key"])
+        return query(con, "run/attempt_history", since=run_at - timedelta(days=nights), before=run_at)
+
+
+def attempt_history(db_path: Any, run_at: Any, window_nights: int, models: Iterable[str]
+                    ) -> dict[str, list[tuple[str, tuple[Decimal, bool]]]]:
+    """Earlier nights' attempts per model, as ``(task key, (spend, solved))`` (quality-passed runs of the window before ``run_at``)."""
+    return _pooled(_history_rows(db_path, run_at, window_nights), set(models))
+
+
+def load_history(db_path: Any, run_at: Any, window_nights: int, coverage_nights: int, models: Iterable[str]
+                 ) -> tuple[dict[str, list[tuple[str, tuple[Decimal, bool]]]], dict[str, set[str]]]:
+    """The pooled attempts of the window and, per model, the tasks sampled in the last ``coverage_nights - 1``
+    nights, from one read of the store."""
+    from datetime import timedelta
+
+    wanted = set(models)
+    rows = _history_rows(db_path, run_at, max(window_nights, coverage_nights - 1))
+    window = [r for r in rows if r["run_at"] >= run_at - timedelta(days=window_nights)]
+    recent: dict[str, set[str]] = defaultdict(set)
+    for r in rows:
+        if r["model"] in wanted and r["run_at"] >= run_at - timedelta(days=coverage_nights - 1):
+            recent[r["model"]].add(r["task_key"])
+    return _pooled(window, wanted), dict(recent)
+
+
+def _pooled(rows: list[dict[str, Any]], wanted: set[str]) -> dict[str, list[tuple[str, tuple[Decimal, bool]]]]:
+    found: dict[str, list[tuple[str, tuple[Decimal, bool]]]] = defaultdict(list)
+    for row in rows:
+        if row["model"] in wanted:
+            found[row["model"]].append((row["task_key"], (Decimal(row["spend_usd"]), bool(row["solved"]))))
     return dict(found)
 
 

@@ -207,8 +207,7 @@ async def _run_adaptive(cfg: Config, ctx: CallContext, attempts: list[Attempt], 
         adaptive.Design(cfg.run.target_halfwidth_pct, cfg.run.initial_fraction, cfg.run.max_rounds, cfg.run.seed,
                         budget.headroom_usd, cfg.run.coverage_nights),
         attempts,
-        adaptive.attempt_history(cfg.paths.db, ctx.run_at, cfg.run.window_nights, models),
-        adaptive.recent_tasks(cfg.paths.db, ctx.run_at, cfg.run.coverage_nights - 1, models),
+        *adaptive.load_history(cfg.paths.db, ctx.run_at, cfg.run.window_nights, cfg.run.coverage_nights, models),
     )
     landing = cfg.paths.landing
     results = await adaptive.run_rounds(

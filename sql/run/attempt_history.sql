@@ -3,6 +3,7 @@
 SELECT
     c.provider || '/' || c.model                  AS model,          -- provider/model, as in costbench.toml
     c.run_id,
+    r.run_at,                                                        -- the night the attempt belongs to
     c.task_id || '@' || c.task_version            AS task_key,
     c.case_id,
     c.repeat_index,
