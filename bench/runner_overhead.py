@@ -104,17 +104,21 @@ def _requests(cfg: Config) -> list[tuple[str, bytes, list[dict[str, str]], int]]
 
 
 async def bare_loop(cfg: Config, url: str, concurrency: int, tag: str) -> tuple[int, float]:
-    """The baseline: the runner's own HTTP client and JSON handling + a semaphore, no bookkeeping."""
+    """The baseline: the runner's own HTTP client, request bytes and JSON handling + a semaphore, no bookkeeping."""
     adapter = get_adapter("deepseek")
     requests = _requests(cfg)
     sem = asyncio.Semaphore(concurrency)
     async with provider_client(f"{url}/deepseek/", headers=adapter.auth_headers("bench-key"), timeout_s=30,
                                connections=concurrency) as client:
+        urls = {path: httpx2.URL(f"{url}/deepseek/{path.lstrip('/')}") for path, _, _, _ in requests}
+
         async def one(i: int) -> None:
             path, body, _, _ = requests[i]
-            async with sem:
-                resp = await client.post(path, content=body, headers={
-                    "Content-Type": "application/json", "X-Costbench-Call-Id": f"{tag}-{i}"})
+            async with sem:  # the same request as the runner's: absolute URL parsed once, the same headers
+                cid = f"{tag}-{i}"
+                resp = await client.post(urls[path], content=body, headers={
+                    "Content-Type": "application/json", "X-Costbench-Call-Id": cid, "Idempotency-Key": cid,
+                    "X-Emulator-Clock": datetime.now(UTC).isoformat()})
                 assert resp.status_code == 200, resp.text
             adapter.parse(json.loads(resp.content.decode(), parse_float=Decimal))
 
@@ -154,21 +158,28 @@ async def costbench_run(cfg: Config, run_id: str) -> tuple[int, float]:
 def compare(url: str, latency_ms: int, concurrency: int, repeats: int, rounds: int, sdk: bool) -> None:
     configure(url, latency_ms=latency_ms, rate_limits={})  # no 429s: every side sends each request once
     rates: dict[str, list[float]] = {"bare": [], "runner": [], "sdk": []}
+    cpu: dict[str, list[float]] = {"bare": [], "runner": []}  # client CPU per call (this process, all threads)
     calls = 0
     with tempfile.TemporaryDirectory() as tmp:
         cfg = bench_config(Path(tmp), url, concurrency, repeats)
         for r in range(rounds):
             tag = f"{latency_ms}-{concurrency}-{r}"
+            used = time.process_time()
             n, t = run(bare_loop(cfg, url, concurrency, f"bare-{tag}"))  # the runner's event loop, too
             rates["bare"].append(n / t)
+            cpu["bare"].append((time.process_time() - used) / n)
+            used = time.process_time()
             calls, t = run(costbench_run(cfg, f"bench-{tag}"))  # fresh call ids each round
             rates["runner"].append(calls / t)
+            cpu["runner"].append((time.process_time() - used) / calls)
             if sdk:
                 n, t = run(openai_sdk(cfg, url, concurrency, f"sdk-{tag}"))
                 rates["sdk"].append(n / t)
     bare, runner = statistics.median(rates["bare"]), statistics.median(rates["runner"])
+    bare_cpu, runner_cpu = (statistics.median(cpu[k]) * 1000 for k in ("bare", "runner"))
     line = (f"latency {latency_ms:>3} ms  concurrency {concurrency:>3}  calls {calls:>5}  "
-            f"bare loop {bare:6.0f}/s  costbench {runner:6.0f}/s = {runner / bare:4.2f}x bare (target >= 0.8)")
+            f"bare loop {bare:6.0f}/s  costbench {runner:6.0f}/s = {runner / bare:4.2f}x bare (target >= 0.8)  "
+            f"client CPU/call: bare {bare_cpu:.2f} ms, costbench {runner_cpu:.2f} ms")
     if sdk:
         peer = statistics.median(rates["sdk"])
         line += f"  openai SDK {peer:6.0f}/s: costbench = {runner / peer:4.2f}x (target >= 1.5)"

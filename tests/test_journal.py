@@ -48,6 +48,25 @@ def test_group_commit_writes_every_line(tmp_path) -> None:
     assert [json.loads(x)["call_id"] for x in lines] == [f"c{i}" for i in range(200)]
 
 
+def test_close_commits_lines_staged_before_the_loop_handed_them_over(tmp_path) -> None:
+    """Appends of one loop iteration wait for its end to reach the syncer's thread; a close() in between
+    still writes them (nothing acknowledged or pending is lost) and resolves their futures."""
+    path = tmp_path / "r1" / "main.jsonl"
+    intents = tmp_path / "r1" / "main.sent.jsonl"
+
+    async def go() -> list[bool]:
+        syncer = journal.Syncer()
+        writer, intent_writer = journal.JournalWriter(path, syncer), journal.JournalWriter(intents, syncer)
+        futures = [syncer.submit(writer, b'{"call_id": "c0"}\n'), syncer.submit(intent_writer, b'{"call_id": "c1"}\n')]
+        syncer.close()  # in the same iteration: the hand-over has not run yet
+        await asyncio.sleep(0.05)  # the thread's resolution reaches this loop
+        return [f.done() and f.exception() is None for f in futures]
+
+    assert asyncio.run(go()) == [True, True]
+    assert path.read_text() == '{"call_id": "c0"}\n'
+    assert intents.read_text() == '{"call_id": "c1"}\n'
+
+
 def test_torn_tail_is_not_landed_and_is_repaired(tmp_path) -> None:
     _manifest(tmp_path)
     path = journal.run_dir(tmp_path, "r1") / "main.jsonl"

@@ -7,6 +7,7 @@ Raw ASGI (no framework) keeps it fast enough to never be a benchmark's bottlenec
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import math
 import re
@@ -210,7 +211,8 @@ def _api_key(headers: dict[str, str], scope: dict[str, Any]) -> str:
     return headers.get("x-api-key") or headers.get("x-goog-api-key") or from_query
 
 
-def _fingerprint(key: str) -> str:
+@functools.lru_cache(maxsize=256)
+def _fingerprint(key: str) -> str:  # asked twice per request, for a handful of keys
     return hashlib.sha256(key.encode()).hexdigest()[:12] if key else "-"
 
 

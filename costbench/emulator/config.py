@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 PERSONAS_FILE = Path(__file__).resolve().parent / "personas.yml"
 BILLING_FILE = Path(__file__).resolve().parent / "billing.yml"
@@ -74,14 +74,21 @@ class Persona(_Strict):
     limits: Limits = Limits()
     switches: list[PersonaSwitch] = []
     """Model switches behind this name, in time order; see :meth:`at`."""
+    _served: dict[int, Persona] = PrivateAttr(default_factory=dict)
+    """The persona as served after switch i, built once (every request asks)."""
 
     def at(self, when: datetime) -> Persona:
         """The persona as served at ``when``: the latest switch at or before it overrides its habits."""
-        live = [s for s in self.switches if s.at <= when]
+        live = max((i + 1 for i, s in enumerate(self.switches) if s.at <= when), default=0)  # the last in force
         if not live:
             return self
-        changes = live[-1].model_dump(exclude={"at", "serves"}, exclude_none=True)
-        return self.model_copy(update={**changes, "cache": live[-1].cache or self.cache, "switches": []})
+        served = self._served.get(live)
+        if served is None:
+            switch = self.switches[live - 1]
+            changes = switch.model_dump(exclude={"at", "serves"}, exclude_none=True)
+            served = self._served[live] = self.model_copy(
+                update={**changes, "cache": switch.cache or self.cache, "switches": []})
+        return served
 
     def success_rate(self, category: str) -> float:
         """Chance of a right final answer in this task category."""

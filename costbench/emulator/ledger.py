@@ -100,10 +100,10 @@ class Biller:
         """The invoice of one call (``tokens``: input, cache_read, cache_write_5m, cache_write_1h, output);
         a price reaches the bill ``lag_hours`` after its ``from`` (an entry's own ``lag_hours`` wins)."""
         rules, history = self.table.providers.get(provider), self.table.models.get(model)
-        due = [p for p in history or [] if p.from_ + timedelta(hours=_lag(p, lag_hours)) <= at]
-        if rules is None or not due:
+        # the last price (in the table's order) that has reached the bill; scanned newest first
+        price = next((p for p in reversed(history or []) if p.from_ + timedelta(hours=_lag(p, lag_hours)) <= at), None)
+        if rules is None or price is None:
             return None
-        price = due[-1]
         rates = next((w.per_mtok for w in price.windows if w.contains(at)), price.per_mtok)
         amount = sum((n * _rate(rates, name) for name, n in tokens.items()), Decimal(0)) / MTOK
         if rules.quantum is not None:

@@ -225,12 +225,13 @@ class PriceBook:
     def price_for(self, provider: str, model: str, at: datetime) -> PriceEntry:
         """The entry in force at ``at`` (the latest with effective_from ≤ at)."""
         at = at if at.tzinfo else at.replace(tzinfo=UTC)
-        found = [e for e in self.entries(provider, model) if e.effective_from <= at]
-        if not found:
-            first = self.entries(provider, model)[0].effective_from
-            raise PriceNotFound(f"No price for {provider}/{model} at {at.isoformat()} in costbench/prices/{provider}.yml; "
-                                f"the first entry starts {first.isoformat()}: add one with effective_from <= that time")
-        return found[-1]
+        history = self.entries(provider, model)
+        for entry in reversed(history):  # newest first: the usual call is priced by the latest entry
+            if entry.effective_from <= at:
+                return entry
+        first = history[0].effective_from
+        raise PriceNotFound(f"No price for {provider}/{model} at {at.isoformat()} in costbench/prices/{provider}.yml; "
+                            f"the first entry starts {first.isoformat()}: add one with effective_from <= that time")
 
     def changes(self) -> list[PriceChange]:
         """Every price change (an entry that replaced an earlier one), oldest first."""

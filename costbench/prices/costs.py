@@ -18,6 +18,8 @@ from costbench.prices.book import FIELDS, PriceEntry, Rates
 from costbench.usage import Usage
 
 MTOK = Decimal(1_000_000)
+_USAGE_ATTRS = tuple((f, f"{f}_tokens") for f in FIELDS)
+"""Each priced field with its Usage attribute (built once: this runs for every call)."""
 
 
 @dataclass(frozen=True)
@@ -67,7 +69,7 @@ def rates_at(entry: PriceEntry, usage: Usage, at: datetime) -> tuple[dict[str, D
 def cost(usage: Usage, entry: PriceEntry, at: datetime, fx: FxTable, *, batch: bool = False) -> Cost:
     """The exact cost of one call."""
     rates, tier, window = rates_at(entry, usage, at)
-    breakdown = {f: getattr(usage, f"{f}_tokens") * rates[f] / MTOK for f in FIELDS}
+    breakdown = {f: getattr(usage, attr) * rates[f] / MTOK for f, attr in _USAGE_ATTRS}
     breakdown["request_fee"] = entry.request_fee
     if batch:
         breakdown = {k: v * entry.batch_multiplier for k, v in breakdown.items()}

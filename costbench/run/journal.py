@@ -197,24 +197,40 @@ class Syncer:
     def __init__(self) -> None:
         self._cv = threading.Condition()
         self._pending: list[tuple[JournalWriter, bytes, asyncio.Future[None]]] = []
+        self._staged: list[tuple[JournalWriter, bytes, asyncio.Future[None]]] = []
+        """Appends of the current loop iteration, handed to the thread together (one lock, one wake-up)."""
         self._closing = False
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
 
     def submit(self, writer: JournalWriter, line: bytes) -> asyncio.Future[None]:
-        """Queue ``line`` for ``writer``'s file; the future resolves once it is fsynced."""
+        """Queue ``line`` for ``writer``'s file; the future resolves once it is fsynced.
+
+        Appends made in one iteration of the event loop are handed to the thread at its end, in one batch.
+        """
+        if self._closing:
+            raise StoreError(f"{writer.path}: the journal is closed")
         loop = asyncio.get_running_loop()
         future: asyncio.Future[None] = loop.create_future()
-        with self._cv:
-            if self._closing:
-                raise StoreError(f"{writer.path}: the journal is closed")
-            self._loop = loop
-            self._pending.append((writer, line, future))
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._run, name="costbench-journal", daemon=True)
-                self._thread.start()
-            self._cv.notify()
+        self._staged.append((writer, line, future))
+        if len(self._staged) == 1:
+            loop.call_soon(self._hand_over, loop)
         return future
+
+    def _hand_over(self, loop: asyncio.AbstractEventLoop) -> None:
+        batch, self._staged = self._staged, []
+        if not batch:  # close() took them
+            return
+        with self._cv:
+            self._loop = loop
+            self._pending.extend(batch)
+            self._start_thread()
+            self._cv.notify()
+
+    def _start_thread(self) -> None:  # under self._cv
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="costbench-journal", daemon=True)
+            self._thread.start()
 
     def _run(self) -> None:
         while True:
@@ -248,6 +264,11 @@ class Syncer:
         """Commit what is queued, then stop the thread."""
         with self._cv:
             self._closing = True
+            if self._staged:  # the loop stopped before its hand-over ran: committed here
+                self._pending.extend(self._staged)
+                self._loop = self._loop or self._staged[0][2].get_loop()
+                self._staged = []
+                self._start_thread()
             self._cv.notify()
             thread = self._thread
         if thread is not None:
