@@ -296,3 +296,70 @@ def test_https_verifies_the_server_certificate(tmp_path, monkeypatch, trusted: b
     else:
         with pytest.raises(httpx2.ConnectError, match="certificate verify failed"):
             run(go())
+
+
+async def connect_proxy(log: list[str], relayed: list[bytes]) -> tuple[asyncio.Server, str]:
+    """A minimal CONNECT proxy: records the tunnel's target, then pipes bytes both ways (and keeps them)."""
+    async def pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        while data := await reader.read(65536):
+            relayed.append(data)
+            writer.write(data)
+            await writer.drain()
+        writer.close()
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1")
+        method, target, _ = head.split("\r\n", 1)[0].split(" ", 2)
+        log.append(f"{method} {target}")
+        host, port = target.rsplit(":", 1)
+        up_reader, up_writer = await asyncio.open_connection(host, int(port))
+        writer.write(b"HTTP/1.1 200 Connection established\r\n\r\n")
+        await writer.drain()
+        await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer), return_exceptions=True)
+
+    server = await asyncio.start_server(handle, "127.0.0.1", 0)
+    return server, f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
+
+
+def test_https_through_a_connect_proxy_from_the_environment(tmp_path, monkeypatch) -> None:
+    """HTTPS_PROXY: the client opens a CONNECT tunnel and speaks TLS to the provider through it, so the proxy
+    sees the target host and port only, never the path, the body or the API key."""
+    import ssl
+
+    cert, key = _self_signed(tmp_path)
+    monkeypatch.setenv("SSL_CERT_FILE", cert)
+    for var in ("NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy", "HTTP_PROXY", "http_proxy"):
+        monkeypatch.delenv(var, raising=False)
+    tunnels: list[str] = []
+    relayed: list[bytes] = []
+
+    async def chat(request: web.Request) -> web.Response:
+        return web.json_response({"tls": request.secure, "auth": request.headers["Authorization"],
+                                  "body": await request.json()})
+
+    async def go() -> dict[str, Any]:
+        app = web.Application()
+        app.router.add_post("/v1/chat", chat)
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        server_ctx.load_cert_chain(cert, key)
+        site = web.TCPSite(runner, "127.0.0.1", 0, ssl_context=server_ctx)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        proxy, proxy_url = await connect_proxy(tunnels, relayed)
+        monkeypatch.setenv("HTTPS_PROXY", proxy_url)
+        try:
+            async with provider_client(f"https://127.0.0.1:{port}/", headers={"Authorization": "Bearer sk-secret-42"},
+                                       timeout_s=10, connections=2) as http:
+                answer = (await http.post("v1/chat", json={"prompt": "plain words"})).json()
+                return answer | {"port": port}
+        finally:
+            proxy.close()
+            await runner.cleanup()
+
+    answer = run(go())
+    assert answer["tls"] is True and answer["auth"] == "Bearer sk-secret-42" and answer["body"] == {"prompt": "plain words"}
+    assert tunnels == [f"CONNECT 127.0.0.1:{answer['port']}"]
+    wire = b"".join(relayed)
+    assert wire and b"sk-secret-42" not in wire and b"v1/chat" not in wire and b"plain words" not in wire
