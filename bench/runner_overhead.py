@@ -110,7 +110,7 @@ async def bare_loop(cfg: Config, url: str, concurrency: int, tag: str) -> tuple[
     sem = asyncio.Semaphore(concurrency)
     async with provider_client(f"{url}/deepseek/", headers=adapter.auth_headers("bench-key"), timeout_s=30,
                                connections=concurrency) as client:
-        urls = {path: httpx2.URL(f"{url}/deepseek/{path.lstrip('/')}") for path, _, _, _ in requests}
+        urls = {path: httpx2.URL(f"{url}/deepseek/{path.lstrip('/')}") for path in {r[0] for r in requests}}
 
         async def one(i: int) -> None:
             path, body, _, _ = requests[i]
