@@ -27,13 +27,31 @@ def _announced(change: dict[str, Any]) -> str:
     return said[0] + (f" ({', '.join(said[1:])})" if len(said) > 1 else "")
 
 
+ROUTERS = {"openrouter"}
+"""Gateways that resell another provider's model under ``vendor/model``: the story is told of the provider
+itself, and the gateway's copy adds when its bill followed."""
+
+
 def pick(changes: list[dict[str, Any]]) -> dict[str, Any] | None:
-    """The measured change with the deepest advertised cut (the latest on a tie)."""
+    """The measured change with the deepest advertised cut (the latest on a tie), a direct provider's first."""
     measured = [c for c in changes if c["calls_before"] and c["calls_after"] and c["cpst_before_usd"]
                 and c["cpst_after_usd"] is not None and c["advertised_blended_change_pct"] is not None]
-    if not measured:
+    direct = [c for c in measured if c["provider"] not in ROUTERS] or measured
+    if not direct:
         return None
-    return min(measured, key=lambda c: (c["advertised_blended_change_pct"], -c["effective_from"].timestamp()))
+    return min(direct, key=lambda c: (c["advertised_blended_change_pct"], -c["effective_from"].timestamp()))
+
+
+def routed_lag(changes: list[dict[str, Any]], change: dict[str, Any]) -> str:
+    """A sentence on when a gateway's copy of the same change reached its bill (measured), or ""."""
+    for c in changes:
+        same = (c["provider"] in ROUTERS and c["provider"] != change["provider"]
+                and c["model"].rsplit("/", 1)[-1] == change["model"] and c["effective_from"] == change["effective_from"])
+        if same and c.get("billing_lag_days") is not None:
+            days = c["billing_lag_days"]
+            when = "the same day" if days == 0 else f"{days} day{'s' if days != 1 else ''} after the announcement"
+            return f" Routed through {PROVIDER_NAMES.get(c['provider'], c['provider'])}, the new price reached the bill {when}."
+    return ""
 
 
 def headline(changes: list[dict[str, Any]], window_days: int) -> dict[str, Any] | None:
@@ -50,7 +68,8 @@ def headline(changes: list[dict[str, Any]], window_days: int) -> dict[str, Any] 
     moved = "fell" if measured < 0 else "rose"
     sentence = (f"{provider} announced {_announced(change)} for {change['model']} from "
                 f"{change['effective_from']:%Y-%m-%d}; measured over {window_days} days either side, its cost per "
-                f"solved task {moved} {abs(measured):.1f}\u00a0%: price {effects.removeprefix('price ')}.")
+                f"solved task {moved} {abs(measured):.1f}\u00a0%: price {effects.removeprefix('price ')}."
+                f"{routed_lag(changes, change)}")
     return {"sentence": sentence, "change": change}
 
 

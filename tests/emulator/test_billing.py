@@ -129,3 +129,16 @@ def test_configured_lag_delays_the_new_price_on_the_invoice(emu) -> None:
     u = on_time.usage
     miss, hit, out = u["prompt_cache_miss_tokens"], u["prompt_cache_hit_tokens"], u["completion_tokens"]
     assert D(on_time.billed_amount) == (miss * D(2) + hit * D("0.2") + out * D(3)) / 10**6
+
+
+@pytest.mark.parametrize(("at", "rates"), [
+    ("2025-09-30T23:00:00Z", ("0.56", "0.07", "1.68")),   # 47 h after the cut: OpenRouter still bills V3.1's price
+    ("2025-10-01T01:00:00Z", ("0.28", "0.028", "0.42")),  # 49 h after: the new price has reached the bill
+])
+def test_the_routed_deepseek_copy_bills_the_cut_two_days_late(emu, at: str, rates: tuple[str, str, str]) -> None:
+    adapter = get_adapter("openrouter")
+    req = adapter.build_request("deepseek/deepseek-chat", [{"role": "user", "content": "Say hi."}], 50)
+    usage = adapter.parse(_post(emu, "/openrouter/api/v1/chat/completions", req.json, at=at)).usage
+    miss, hit, out = (D(r) for r in rates)
+    by_hand = (usage.input_uncached_tokens * miss + usage.cache_read_tokens * hit + usage.output_tokens * out) / 10**6
+    assert usage.output_tokens > 0 and usage.provider_reported_cost == by_hand
