@@ -26,7 +26,7 @@ def add_attempts(con: duckdb.DuckDBPyConnection, run_id: str, at: datetime, mode
                    NULL, true, $at, NULL, NULL FROM range($n) t(i)""", {k: args[k] for k in
                    ("prefix", "run", "provider", "model", "task", "category", "at", "tokens", "n")})
     con.execute("""INSERT INTO costs SELECT $prefix || i, $run, 'e', 'pb1', 'USD', 0, 0, 0, 0, 0, 0, $usd, 1, $usd,
-                   NULL, NULL, NULL, false, $at, false, NULL FROM range($n) t(i)""", {k: args[k] for k in ("prefix", "run", "usd", "at", "n")})
+                   NULL, NULL, NULL, false, $at, false, NULL, NULL FROM range($n) t(i)""", {k: args[k] for k in ("prefix", "run", "usd", "at", "n")})
     con.execute("""INSERT INTO grades SELECT $prefix || i, $run, 'exact', (i < $solved)::DOUBLE, i < $solved, 'r'
                    FROM range($n) t(i)""", {k: args[k] for k in ("prefix", "run", "solved", "n")})
 

@@ -30,7 +30,7 @@ def _call(con: duckdb.DuckDBPyConnection, run_id: str, call_id: str, *, provider
         [call_id, run_id, provider, model, task, call_id, at, status, uncached, read, w5, w1, out, reasoning, at])
     native = [D(c) for c in costs]
     total = sum(native, D(0))
-    con.execute("INSERT INTO costs VALUES (?, ?, 'e', 'pb1', 'X', ?, ?, ?, ?, ?, 0, ?, ?, ?, NULL, ?, NULL, false, ?, false, NULL)",  # estimated, estimate_reason
+    con.execute("INSERT INTO costs VALUES (?, ?, 'e', 'pb1', 'X', ?, ?, ?, ?, ?, 0, ?, ?, ?, NULL, ?, NULL, false, ?, false, NULL, NULL)",  # estimated, estimate_reason, billed_entry_id
                 [call_id, run_id, *native, total, D(fx), total * D(fx), window, at])
     if passed is not None:
         con.execute("INSERT INTO grades VALUES (?, ?, 'exact', ?, ?, 'r')", [call_id, run_id, float(passed), passed])

@@ -24,7 +24,7 @@ EXPECTED = {
         "call_id", "run_id", "entry_id", "pricebook_version", "currency", "input_uncached_cost", "cache_read_cost",
         "cache_write_5m_cost", "cache_write_1h_cost", "output_cost", "request_fee", "total", "fx_rate_to_usd",
         "total_usd", "tier", "time_window", "reconciliation_delta_usd", "reconciliation_flag", "priced_at",
-        "estimated", "estimate_reason",
+        "estimated", "estimate_reason", "billed_entry_id",
     ],
     "price_entry_details": [
         "pricebook_version", "entry_id", "confidence", "evidence", "undated", "cache_read_priced",

@@ -49,3 +49,31 @@ def test_a_wrong_entry_is_caught_by_reconciliation_and_fails_the_gate(tmp_path) 
         assert call["provider_reported_cost_usd"] == Decimal(ledger[call["call_id"]].billed_amount)
         expected = -Decimal(call["output_tokens"]) / 10**6 if call["provider"] == "xai" else Decimal(0)
         assert call["provider_reported_cost_usd"] - call["total_usd"] == expected  # $1/Mtok too much on output
+
+
+def test_a_gateway_billing_the_old_price_is_a_lag_not_an_error(tmp_path) -> None:
+    """OpenRouter's deepseek copy bills the 2025-09-29 cut 48 h late (the emulator's billing.yml): a night in
+    between is flagged against the new entry, explained by the previous one, and passes the gate."""
+    with EmulatorServer(EmulatorConfig(seed=5, catalog_dir=ROOT / "tasks_catalog", rate_limits={})) as emu:
+        cfg = write_config(tmp_path, emu.url, models=("openrouter/deepseek/deepseek-chat",), tasks=["capital_cities"])
+        lagged = run_catalog(cfg, run_at=datetime(2025, 9, 30, 2, tzinfo=UTC))
+        billed = run_catalog(cfg, run_at=datetime(2025, 10, 1, 2, tzinfo=UTC))
+    for run in (lagged, billed):
+        loader.load(cfg, run.run_id)
+        assert pricing.price(cfg.paths.db, run.run_id, cfg) > 0
+        assert quality.check(cfg.paths.db, run.run_id).passed
+    with opened(cfg.paths.db) as con:
+        costs = rows(con, "SELECT c.run_id, c.output_tokens, c.input_uncached_tokens, c.cache_read_tokens, "
+                          "c.provider_reported_cost_usd, k.entry_id, k.billed_entry_id, k.reconciliation_flag "
+                          "FROM calls c JOIN costs k USING (call_id)")
+        report = query(con, "analytics/reconciliation")
+    new, old = "openrouter/deepseek/deepseek-chat@2025-09-29", "openrouter/deepseek/deepseek-chat@2025-09-05T16:00"
+    for c in costs:
+        assert c["entry_id"] == new
+        # the figure at the V3.1 price the night of 09-30, at the V3.2 price from 10-01 (USD per Mtok, by hand)
+        miss, hit, out = ("0.56", "0.07", "1.68") if c["run_id"] == lagged.run_id else ("0.28", "0.028", "0.42")
+        assert c["provider_reported_cost_usd"] == (c["input_uncached_tokens"] * Decimal(miss) + c["cache_read_tokens"]
+                                                   * Decimal(hit) + c["output_tokens"] * Decimal(out)) / 10**6
+        assert (c["billed_entry_id"], c["reconciliation_flag"]) == ((old, True) if c["run_id"] == lagged.run_id else (new, False))
+    per_run = {r: sum(1 for c in costs if c["run_id"] == r) for r in (lagged.run_id, billed.run_id)}
+    assert report[0]["flagged_calls"] == report[0]["lagged_calls"] == per_run[lagged.run_id] > 0

@@ -68,6 +68,13 @@ class Pricer:
         """The price book's content hash (recorded on every run and cost row)."""
         return self.book.version
 
+    def previous(self, provider: str, model: str, at: datetime) -> Any:
+        """The entry before the one in force at ``at`` (None for a model's first entry)."""
+        current = self.entry(provider, model, at)
+        history = self.book.entries(self.price_as.get(provider, provider), model)
+        index = history.index(current)
+        return history[index - 1] if index else None
+
     def cost(self, provider: str, model: str, at: datetime, usage: Usage) -> costs.Cost:
         """The cost of one call."""
         return costs.cost(usage, self.entry(provider, model, at), at, self.fx)
@@ -123,11 +130,27 @@ def _cost_row(row: dict[str, Any], pricer: Pricer, priced_at: datetime) -> list[
     if row["status"] != "ok":  # spend of unknown size (usage unreadable, or in doubt): its worst case, flagged
         bound = json.loads(row["cost_estimate"])
         c = pricer.worst_case(row["provider"], row["model"], at, bound["prompt_tokens_max"], bound["output_tokens_max"])
-        return [*_cost_values(row, c, pricer, priced_at, None), True, f"{row['status']}: {bound['reason']}"]
+        return [*_cost_values(row, c, pricer, priced_at, None), True, f"{row['status']}: {bound['reason']}", None]
     usage = _usage(row)
     c = pricer.cost(row["provider"], row["model"], at, usage)
     rec = costs.reconcile(c, usage.provider_reported_cost, RECONCILE_TOLERANCE_USD)
-    return [*_cost_values(row, c, pricer, priced_at, rec), False, None]
+    return [*_cost_values(row, c, pricer, priced_at, rec), False, None, _billed_entry(row, c, rec, usage, pricer, at)]
+
+
+def _billed_entry(row: dict[str, Any], c: costs.Cost, rec: costs.Reconciliation | None, usage: Usage,
+                  pricer: Pricer, at: datetime) -> str | None:
+    """The entry whose price reproduces the provider's figure: the one in force, else the one before it (the
+    provider still bills the old price, a billing lag), else None (no figure, or nothing explains it)."""
+    if rec is None:
+        return None
+    if not rec.flagged:
+        return c.entry_id
+    previous = pricer.previous(row["provider"], row["model"], at)
+    if previous is None:
+        return None
+    old = costs.cost(usage, previous, at, pricer.fx)
+    lagged = costs.reconcile(old, usage.provider_reported_cost, RECONCILE_TOLERANCE_USD)
+    return previous.entry_id if lagged is not None and not lagged.flagged else None
 
 
 def _cost_values(row: dict[str, Any], c: costs.Cost, pricer: Pricer, priced_at: datetime,
@@ -194,7 +217,7 @@ def sync_price_entries(con: duckdb.DuckDBPyConnection, pricer: Pricer) -> None:
 
 
 _COST_TYPES = ["VARCHAR"] * 5 + ["DECIMAL(38, 12)"] * 9 + ["VARCHAR", "VARCHAR", "DECIMAL(38, 12)", "BOOLEAN",
-                                                            "TIMESTAMPTZ", "BOOLEAN", "VARCHAR"]
+                                                            "TIMESTAMPTZ", "BOOLEAN", "VARCHAR", "VARCHAR"]
 
 
 def _insert_costs(con: duckdb.DuckDBPyConnection, values: list[list[Any]]) -> None:
