@@ -111,3 +111,16 @@ def test_reconciliation_flags_differences_above_tolerance() -> None:
     assert same is not None and not same.flagged and same.delta_usd == 0
     assert plugin is not None and plugin.flagged and plugin.delta_usd == Decimal("0.01")
     assert reconcile(c, None, Decimal("0.000001")) is None
+
+
+def test_entry_lookups_cross_a_price_change_in_any_order() -> None:
+    """The pricer remembers the entry in force with its span; a call across the 2025-09-29 change, back, and a
+    naive (UTC) time all get the entry the price book says."""
+    from costbench.prices.pricing import Pricer
+
+    pricer = Pricer.load()
+    old, new = "deepseek/deepseek-chat@2025-09-05T16:00", "deepseek/deepseek-chat@2025-09-29"
+    for at, want in ((datetime(2025, 9, 28, 23, 59, 59, tzinfo=UTC), old), (datetime(2025, 9, 29, tzinfo=UTC), new),
+                     (datetime(2025, 9, 5, 16, 0, tzinfo=UTC), old), (datetime(2025, 9, 30), new),
+                     (datetime(2026, 7, 24, 15, 59, tzinfo=UTC), "deepseek/deepseek-chat@2026-07-24T15:59")):
+        assert pricer.entry("deepseek", "deepseek-chat", at).entry_id == want

@@ -13,10 +13,12 @@ from functools import cached_property
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from pathlib import Path
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
 from costbench.errors import PriceBookError, PriceNotFound, UnknownModel, did_you_mean
 
@@ -72,6 +74,7 @@ class Rates(_Strict):
     cache_read: Decimal | None = None
     cache_write_5m: Decimal | None = None
     cache_write_1h: Decimal | None = None
+    _per_field: Mapping[str, Decimal] | None = PrivateAttr(None)
 
     @field_validator("*", mode="before")
     @classmethod
@@ -87,12 +90,15 @@ class Rates(_Strict):
             raise ValueError(f"a price cannot be {value}: write the list price per million tokens (0 or more)")
         return value
 
-    def per_field(self) -> dict[str, Decimal]:
-        """Every usage field's rate, defaults filled in."""
-        base = self.input_uncached
-        return {"input_uncached": base, "cache_read": base if self.cache_read is None else self.cache_read,
+    def per_field(self) -> Mapping[str, Decimal]:
+        """Every usage field's rate, defaults filled in (built once: every priced call asks; read-only)."""
+        if self._per_field is None:
+            base = self.input_uncached
+            self._per_field = MappingProxyType({
+                "input_uncached": base, "cache_read": base if self.cache_read is None else self.cache_read,
                 "cache_write_5m": base if self.cache_write_5m is None else self.cache_write_5m,
-                "cache_write_1h": base if self.cache_write_1h is None else self.cache_write_1h, "output": self.output}
+                "cache_write_1h": base if self.cache_write_1h is None else self.cache_write_1h, "output": self.output})
+        return self._per_field
 
 
 class Tier(_Strict):

@@ -9,6 +9,7 @@ xAI ticks are 1e-10 USD; PROVIDER-BILLING.md §9). Amounts are quantized only fo
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -57,7 +58,7 @@ def _tier(entry: PriceEntry, usage: Usage) -> tuple[Rates, str | None]:
     return chosen
 
 
-def rates_at(entry: PriceEntry, usage: Usage, at: datetime) -> tuple[dict[str, Decimal], str | None, str | None]:
+def rates_at(entry: PriceEntry, usage: Usage, at: datetime) -> tuple[Mapping[str, Decimal], str | None, str | None]:
     """The per-field rates that apply to this usage at this time: window first, then tier."""
     window = next((w for w in entry.windows if w.contains(at)), None)
     if window is not None:

@@ -24,6 +24,7 @@ from costbench.store.db import opened, rows, sql_text
 from costbench.usage import TOKEN_FIELDS, Usage
 
 RECONCILE_TOLERANCE_USD = Decimal("0.000001")
+_END_OF_TIME = datetime.max.replace(tzinfo=UTC)
 
 
 _LOADED: dict[tuple[tuple[str, int, int], ...], tuple[PriceBook, FxTable]] = {}
@@ -42,6 +43,7 @@ class Pricer:
     fx: FxTable
     price_as: dict[str, str] = field(default_factory=dict)
     _worst_rates: dict[tuple[str, date], tuple[Decimal, Decimal, Decimal]] = field(default_factory=dict, repr=False)
+    _spans: dict[tuple[str, str], tuple[datetime, datetime, Any]] = field(default_factory=dict, repr=False)
 
     @classmethod
     def load(cls, cfg: Any = None) -> Pricer:
@@ -60,8 +62,17 @@ class Pricer:
         return cls(*cached, price_as=cfg.pricing_names() if cfg is not None else {})
 
     def entry(self, provider: str, model: str, at: datetime) -> Any:
-        """The price entry in force for a call (through ``price_as``)."""
-        return self.book.price_for(self.price_as.get(provider, provider), model, at)
+        """The price entry in force for a call (through ``price_as``); remembered with the span it is in force
+        for, since a night's calls all ask for the same one."""
+        at = at if at.tzinfo else at.replace(tzinfo=UTC)
+        span = self._spans.get((provider, model))
+        if span is not None and span[0] <= at < span[1]:
+            return span[2]
+        name = self.price_as.get(provider, provider)
+        entry = self.book.price_for(name, model, at)
+        later = [e.effective_from for e in self.book.entries(name, model) if e.effective_from > entry.effective_from]
+        self._spans[(provider, model)] = (entry.effective_from, min(later, default=_END_OF_TIME), entry)
+        return entry
 
     @property
     def version(self) -> str:
