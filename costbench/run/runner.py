@@ -256,8 +256,8 @@ def _preflight(cfg: Config, run_id: str, attempts: list[Attempt], pricer: Any, r
                budget: Budget) -> None:
     """Print the estimate of what is left to run and refuse to start above a cap."""
     landed = journal.landed_records(cfg.paths.landing, run_id)
-    remaining = [a for a in attempts
-                 if call_id(run_id, a.model.name, a.task.key, a.case.id, a.repeat, a.task.calls_per_case - 1) not in landed]
+    remaining = [a for a in attempts if not landed  # a fresh run: nothing to look up
+                 or call_id(run_id, a.model.name, a.task.key, a.case.id, a.repeat, a.task.calls_per_case - 1) not in landed]
     est = estimate(remaining, pricer, run_at)
     log.info("pre-flight estimate for run %s (%d calls left):\n%s", run_id, est.calls, "\n".join(est.lines()))
     if cfg.run.sampling != "adaptive":  # adaptive rounds stop each model at its share of the budget instead
