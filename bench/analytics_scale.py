@@ -29,40 +29,53 @@ OUT = Path(__file__).resolve().parents[1] / "var" / "bench"
 FULL_MODELS = 500
 
 GENERATE = [
-    # runs: one per night
-    """INSERT INTO runs SELECT 'r' || n, TIMESTAMPTZ '2025-01-01 02:00:00+00' + to_days(n::INTEGER),
-       TIMESTAMPTZ '2025-01-01 02:00:00+00' + to_days(n::INTEGER), NULL, 'ok', NULL, 'cfg', 'cat', 'pb', true, 100
+    # runs: one per night. Every insert names its columns (BY NAME), so new nullable columns need no edit here.
+    """INSERT INTO runs BY NAME SELECT 'r' || n AS run_id, TIMESTAMPTZ '2025-01-01 02:00:00+00' + to_days(n::INTEGER) AS run_at,
+       TIMESTAMPTZ '2025-01-01 02:00:00+00' + to_days(n::INTEGER) AS started_at, 'ok' AS status, 'cfg' AS config_hash,
+       'cat' AS catalog_version, 'pb' AS pricebook_version, true AS simulated, 100 AS budget_usd
        FROM range($nights) t(n)""",
     # price entries: every model has a base price, every fifth model a -50 % cut on day 180
-    """INSERT INTO price_entries SELECT 'pb', 'p/m' || m || '@2024-01-01', 'p', 'm' || m, NULL, TIMESTAMPTZ '2024-01-01 00:00:00+00',
-       NULL, 'USD', 1, 1 + m % 5, 0.1, 1.25, 2, 4 + m % 7, 0, false, false, 's' FROM range($models) t(m)""",
-    """INSERT INTO price_entries SELECT 'pb', 'p/m' || m || '@2025-06-30', 'p', 'm' || m, 'p/m' || m || '@2024-01-01',
-       TIMESTAMPTZ '2025-06-30 00:00:00+00', DATE '2025-06-20', 'USD', 1, (1 + m % 5) / 2, 0.05, 0.625, 1, (4 + m % 7) / 2, 0,
-       false, false, 's' FROM range($models) t(m) WHERE m % 5 = 0""",
+    """INSERT INTO price_entries BY NAME SELECT 'pb' AS pricebook_version, 'p/m' || m || '@2024-01-01' AS entry_id,
+       'p' AS provider, 'm' || m AS model, TIMESTAMPTZ '2024-01-01 00:00:00+00' AS effective_from, 'USD' AS currency,
+       1 AS fx_rate_to_usd, 1 + m % 5 AS input_uncached_per_mtok, 0.1 AS cache_read_per_mtok,
+       1.25 AS cache_write_5m_per_mtok, 2 AS cache_write_1h_per_mtok, 4 + m % 7 AS output_per_mtok, 0 AS request_fee,
+       false AS has_tiers, false AS has_time_windows, 's' AS source FROM range($models) t(m)""",
+    """INSERT INTO price_entries BY NAME SELECT 'pb' AS pricebook_version, 'p/m' || m || '@2025-06-30' AS entry_id,
+       'p' AS provider, 'm' || m AS model, 'p/m' || m || '@2024-01-01' AS previous_entry_id,
+       TIMESTAMPTZ '2025-06-30 00:00:00+00' AS effective_from, DATE '2025-06-20' AS announced_on, 'USD' AS currency,
+       1 AS fx_rate_to_usd, (1 + m % 5) / 2 AS input_uncached_per_mtok, 0.05 AS cache_read_per_mtok,
+       0.625 AS cache_write_5m_per_mtok, 1 AS cache_write_1h_per_mtok, (4 + m % 7) / 2 AS output_per_mtok,
+       0 AS request_fee, false AS has_tiers, false AS has_time_windows, 's' AS source
+       FROM range($models) t(m) WHERE m % 5 = 0""",
     # calls: one per model × task × night (call i: model i % models, task (i // models) % tasks, night i // per_night)
-    """INSERT INTO calls SELECT 'c' || i, 'r' || (i // $per_night), 'main', 'p', 'm' || (i % $models), 'openai_chat',
-       't' || ((i // $models) % $tasks), 1, 'cat' || (((i // $models) % $tasks) % 12), 'k' || (i % 7), 0, 0, true,
-       TIMESTAMPTZ '2025-01-01 02:00:00+00' + to_days((i // $per_night)::INTEGER) + to_seconds((i % 3600)::INTEGER),
-       100, 1, 'ok', 200, NULL, NULL, 200 + hash(i) % 2000, hash(i, 1) % 1500, 0, 0, 50 + hash(i, 2) % 800,
-       hash(i, 3) % 50, NULL, NULL, NULL, NULL, true, TIMESTAMPTZ '2026-01-01 00:00:00+00'
+    """INSERT INTO calls BY NAME SELECT 'c' || i AS call_id, 'r' || (i // $per_night) AS run_id, 'main' AS shard,
+       'p' AS provider, 'm' || (i % $models) AS model, 'openai_chat' AS dialect, 't' || ((i // $models) % $tasks) AS task_id,
+       1 AS task_version, 'cat' || (((i // $models) % $tasks) % 12) AS task_category, 'k' || (i % 7) AS case_id,
+       0 AS repeat_index, 0 AS turn_index, true AS is_final_turn,
+       TIMESTAMPTZ '2025-01-01 02:00:00+00' + to_days((i // $per_night)::INTEGER) + to_seconds((i % 3600)::INTEGER)
+           AS requested_at,
+       100 AS latency_ms, 1 AS attempts, 'ok' AS status, 200 AS http_status, 200 + hash(i) % 2000 AS input_uncached_tokens,
+       hash(i, 1) % 1500 AS cache_read_tokens, 0 AS cache_write_5m_tokens, 0 AS cache_write_1h_tokens,
+       50 + hash(i, 2) % 800 AS output_tokens, hash(i, 3) % 50 AS reasoning_tokens, true AS simulated,
+       TIMESTAMPTZ '2026-01-01 00:00:00+00' AS landed_at
        FROM range($rows) t(i)""",
-    """INSERT INTO costs SELECT c.call_id, c.run_id,
-       CASE WHEN c.requested_at >= TIMESTAMPTZ '2025-06-30 00:00:00+00' AND m % 5 = 0 THEN 'p/' || c.model || '@2025-06-30'
-            ELSE 'p/' || c.model || '@2024-01-01' END,
-       'pb', 'USD', 0, 0, 0, 0, 0, 0, x, 1, x, NULL, NULL, NULL, false, TIMESTAMPTZ '2026-01-01 00:00:00+00'
-       FROM (SELECT *, substr(model, 2)::INTEGER AS m,
-                    ((input_uncached_tokens * 2 + output_tokens * 6)::DECIMAL(38, 12) / 1000000)::DECIMAL(38, 12) AS x
-             FROM calls) c""",
-    """INSERT INTO grades SELECT call_id, run_id, 'exact', 1, hash(call_id) % 4 <> 0, 'r' FROM calls""",
+    # costs: each field = its tokens × the entry's price per Mtok, so the fields add up to the total
+    """INSERT INTO costs BY NAME SELECT call_id, run_id, entry_id, 'pb' AS pricebook_version, 'USD' AS currency,
+       input_uncached_cost, cache_read_cost, 0 AS cache_write_5m_cost, 0 AS cache_write_1h_cost, output_cost,
+       0 AS request_fee, input_uncached_cost + cache_read_cost + output_cost AS total, 1 AS fx_rate_to_usd,
+       input_uncached_cost + cache_read_cost + output_cost AS total_usd, false AS reconciliation_flag,
+       TIMESTAMPTZ '2026-01-01 00:00:00+00' AS priced_at
+       FROM (SELECT c.call_id, c.run_id, e.entry_id,
+                    (c.input_uncached_tokens * e.input_uncached_per_mtok * 0.000001::DECIMAL(7, 6))::DECIMAL(38, 12) AS input_uncached_cost,
+                    (c.cache_read_tokens * e.cache_read_per_mtok * 0.000001::DECIMAL(7, 6))::DECIMAL(38, 12) AS cache_read_cost,
+                    (c.output_tokens * e.output_per_mtok * 0.000001::DECIMAL(7, 6))::DECIMAL(38, 12) AS output_cost
+             FROM calls c JOIN price_entries e ON e.entry_id = 'p/' || c.model ||
+                  CASE WHEN c.requested_at >= TIMESTAMPTZ '2025-06-30 00:00:00+00'
+                            AND substr(c.model, 2)::INTEGER % 5 = 0 THEN '@2025-06-30' ELSE '@2024-01-01' END)""",
+    """INSERT INTO grades BY NAME SELECT call_id, run_id, 'exact' AS grader, 1 AS score, hash(call_id) % 4 <> 0 AS passed,
+       'r' AS reason FROM calls""",
     # the rollup of every night at once (the same rows refresh_rollup writes run by run)
-    """INSERT INTO daily_usage
-       SELECT c.run_id, c.provider, c.model, c.task_id, c.task_version, k.entry_id,
-              count(*), count(g.call_id), count(*) FILTER (WHERE g.passed), coalesce(sum(k.total_usd), 0)::DECIMAL(38, 12),
-              coalesce(sum(c.input_uncached_tokens), 0), coalesce(sum(c.cache_read_tokens), 0),
-              coalesce(sum(c.cache_write_5m_tokens), 0), coalesce(sum(c.cache_write_1h_tokens), 0),
-              coalesce(sum(c.output_tokens), 0), coalesce(sum(c.reasoning_tokens), 0), min(c.requested_at), max(c.requested_at)
-       FROM calls c LEFT JOIN costs k USING (call_id) LEFT JOIN grades g USING (call_id)
-       GROUP BY c.run_id, c.provider, c.model, c.task_id, c.task_version, k.entry_id""",
+    """INSERT INTO daily_usage BY NAME SELECT * FROM daily_usage_rows()""",
 ]
 
 RAW_COST_PER_SOLVED_TASK = """
