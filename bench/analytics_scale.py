@@ -3,16 +3,18 @@
 The synthetic store has one call per model × task × night (a year: 365 nights), so the daily_usage rollup
 holds as many rows as there are calls: at --scale 1, 500 models × 200 tasks × 365 nights = 36.5 M calls
 and 36.5 M rollup rows. Every fifth model gets a -50 % price change on day 180. Prints, per query, the
-median time and whether it reads the rollup or the raw tables (target: each under 1 s); the raw-table
-path (the same cost-per-solved-task answer computed from calls + costs + grades); and the rollup refresh
-time of one night (what pricing adds after each nightly run).
-Usage: python bench/analytics_scale.py [--scale 0.02] [--tasks 200] [--nights 365] [--runs 3]
+median time and the rollup and raw tables it reads (target: each under 1 s); the raw-table path (the
+queries moved onto the rollups, and cost per solved task, timed with their SQL of before); and the rollup
+refresh time of one night (what landing and pricing each add after a nightly run), per rollup table.
+Usage: python bench/analytics_scale.py [--scale 0.02] [--tasks 200] [--nights 365] [--runs 3] [--reuse]
 (--scale 0.02 = 10 models, 730 k calls, about a minute here; --scale 1 needs ~30 GB of disk and patience).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import re
 import statistics
 import sys
 import time
@@ -23,7 +25,9 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from costbench.prices.pricing import refresh_rollup  # noqa: E402
 from costbench.store import analytics  # noqa: E402
-from costbench.store.db import SQL_DIR, connect, migrate, query  # noqa: E402
+from costbench.store.db import SQL_DIR, connect, migrate, query, sql_text  # noqa: E402
+from costbench.store.rollup import ROLLUPS  # noqa: E402
+from tests import raw_reference_sql  # noqa: E402
 
 OUT = Path(__file__).resolve().parents[1] / "var" / "bench"
 FULL_MODELS = 500
@@ -74,8 +78,10 @@ GENERATE = [
                             AND substr(c.model, 2)::INTEGER % 5 = 0 THEN '@2025-06-30' ELSE '@2024-01-01' END)""",
     """INSERT INTO grades BY NAME SELECT call_id, run_id, 'exact' AS grader, 1 AS score, hash(call_id) % 4 <> 0 AS passed,
        'r' AS reason FROM calls""",
-    # the rollup of every night at once (the same rows refresh_rollup writes run by run)
+    # the rollups of every night at once (the same macros refresh_rollup runs night by night)
     """INSERT INTO daily_usage BY NAME SELECT * FROM daily_usage_rows()""",
+    """INSERT INTO night_usage BY NAME SELECT * FROM night_usage_rows()""",
+    """INSERT INTO hourly_usage BY NAME SELECT * FROM hourly_usage_rows()""",
 ]
 
 RAW_COST_PER_SOLVED_TASK = """
@@ -110,41 +116,86 @@ def median_s(fn: Callable[[], Any], runs: int) -> tuple[float, Any]:
     return statistics.median(times), result
 
 
+TABLES = ("daily_usage", "night_usage", "hourly_usage", "calls", "costs", "grades")
+
+
+def reads(name: str) -> str:
+    """The rollup and raw tables a query's SQL names (runs and the small price tables left out)."""
+    text = (SQL_DIR / "analytics" / f"{name}.sql").read_text(encoding="utf-8")
+    found = [t for t in TABLES if re.search(rf"\b(FROM|JOIN)\s+{t}\b", text)]
+    return ", ".join(found) or "runs / price tables only"
+
+
+def time_queries(con: Any, runs: int) -> list[str]:
+    """Print every analytics query's median time and what it reads; return the names at or over 1 s."""
+    slow = []
+    for name, info in analytics.catalog().items():
+        params = {p: analytics.DEFAULTS.get(name, {}).get(p, 7) for p in info.params}
+        seconds, rows = median_s(lambda: query(con, f"analytics/{name}", **params), runs)
+        slow += [name] if seconds >= 1 else []
+        print(f"  {name:<24} {seconds * 1000:8.0f} ms  {len(rows):>7,} rows  ({reads(name)})", flush=True)
+    return slow
+
+
+def time_raw_paths(con: Any, runs: int) -> None:
+    """The same answers from the raw tables (the SQL of main 9dfb0b5; its leaderboard read daily_usage)."""
+    pairs = [("cost_per_solved_task", RAW_COST_PER_SOLVED_TASK)] + [
+        (name, getattr(raw_reference_sql, name.upper())) for name in ("cost_breakdown", "cost_by_hour", "run_history",
+                                                                      "leaderboard")]
+    for name, sql in pairs:
+        raw_s, _ = median_s(lambda: con.execute(sql).fetchall(), runs)
+        new_s, _ = median_s(lambda: query(con, f"analytics/{name}"), runs)
+        print(f"  {name:<24} {new_s * 1000:6.0f} ms now vs {raw_s * 1000:6.0f} ms before ({raw_s / max(new_s, 1e-9):.1f}x)",
+              flush=True)
+
+
+def time_refresh(con: Any, night: str, runs: int) -> None:
+    """One night's rollup refresh (what landing and pricing each add per run), in total and per table."""
+    total_s, _ = median_s(lambda: refresh_rollup(con, night), runs)
+    parts = []
+    for table in ROLLUPS:
+        def one(table: str = table) -> None:
+            con.execute(f"DELETE FROM {table} WHERE run_id = $run_id", {"run_id": night})  # noqa: S608
+            con.execute(sql_text(f"staging/refresh_{table}"), {"run_id": night})
+        seconds, _ = median_s(one, runs)
+        parts.append(f"{table} {seconds * 1000:.0f} ms")
+    calls = con.execute("SELECT count(*) FROM calls WHERE run_id = $r", {"r": night}).fetchall()[0][0]
+    print(f"rollup refresh of one night ({calls:,} calls): {total_s * 1000:.0f} ms ({', '.join(parts)}); "
+          f"load {os.getloadavg()[0]:.2f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=float, default=0.02, help="fraction of 500 models (default 0.02 = 10)")
     parser.add_argument("--tasks", type=int, default=200)
     parser.add_argument("--nights", type=int, default=365)
     parser.add_argument("--runs", type=int, default=3, help="timed runs per query (median)")
+    parser.add_argument("--reuse", action="store_true", help="keep var/bench/analytics_scale.duckdb if it exists")
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     path = OUT / "analytics_scale.duckdb"
-    path.unlink(missing_ok=True)
+    values = shape(args.scale, args.tasks, args.nights)
+    fresh = not (args.reuse and path.is_file())
+    if fresh:
+        path.unlink(missing_ok=True)
     con = connect(path)
     migrate(con)
-    values = shape(args.scale, args.tasks, args.nights)
     start = time.perf_counter()
-    generate(con, values)
-    rollup = con.execute("SELECT count(*) FROM daily_usage").fetchall()[0][0]
-    print(f"generated {values['rows']:,} calls ({values['models']} models x {args.tasks} tasks x {args.nights} nights), "
-          f"rollup {rollup:,} rows, in {time.perf_counter() - start:.1f} s", flush=True)
-    slow = []
-    for name, info in analytics.catalog().items():
-        params = {p: analytics.DEFAULTS.get(name, {}).get(p, 7) for p in info.params}
-        seconds, rows = median_s(lambda: query(con, f"analytics/{name}", **params), args.runs)
-        reads = "rollup" if "daily_usage" in (SQL_DIR / "analytics" / f"{name}.sql").read_text() else "raw tables"
-        slow += [name] if seconds >= 1 else []
-        print(f"  {name:<24} {seconds * 1000:8.0f} ms  {len(rows):>7,} rows  ({reads})", flush=True)
-    raw_s, _ = median_s(lambda: con.execute(RAW_COST_PER_SOLVED_TASK).fetchall(), args.runs)
-    rolled_s, _ = median_s(lambda: query(con, "analytics/cost_per_solved_task"), args.runs)
-    refresh_s, _ = median_s(lambda: refresh_rollup(con, f"r{args.nights // 2}"), args.runs)
-    print(f"cost per solved task: {rolled_s * 1000:.0f} ms from the rollup vs {raw_s * 1000:.0f} ms from the raw tables "
-          f"({raw_s / max(rolled_s, 1e-9):.1f}x)")
-    print(f"rollup refresh of one night ({values['per_night']:,} calls): {refresh_s * 1000:.0f} ms")
-    print(f"target: every query < 1 s: {'met' if not slow else 'NOT met by ' + ', '.join(slow)}")
+    if fresh:
+        generate(con, values)
+    sizes = {t: con.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0] for t in ("calls", *ROLLUPS)}  # noqa: S608
+    print(f"{sizes['calls']:,} calls ({values['models']} models x {args.tasks} tasks x {args.nights} nights) in "
+          f"{time.perf_counter() - start:.1f} s; rollups: " + ", ".join(f"{t} {sizes[t]:,} rows" for t in ROLLUPS) +
+          f"; load {os.getloadavg()[0]:.2f}", flush=True)
+    slow = time_queries(con, args.runs)
+    print("rollup path vs the raw-table SQL of before:")
+    time_raw_paths(con, args.runs)
+    time_refresh(con, f"r{args.nights // 2}", args.runs)
+    print(f"target: every query < 1 s: {'met' if not slow else 'NOT met by ' + ', '.join(slow)}; "
+          f"load {os.getloadavg()[0]:.2f}")
     con.close()
     size_mb = path.stat().st_size / 2**20
-    print(f"DuckDB file: {size_mb:.0f} MiB = {size_mb / (values['rows'] / 1e6):.1f} MiB per million call rows")
+    print(f"DuckDB file: {size_mb:.0f} MiB = {size_mb / (sizes['calls'] / 1e6):.1f} MiB per million call rows")
 
 
 if __name__ == "__main__":
