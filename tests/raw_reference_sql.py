@@ -1,6 +1,7 @@
-"""The raw-table SQL of cost_breakdown, cost_by_hour and run_history, and the daily_usage leaderboard, as they were
-before the night_usage / hourly_usage rollups (main 9dfb0b5): the independent reference the rollup queries
-must match row for row (tests/test_rollups.py), and the raw-table path bench/analytics_scale.py times."""
+"""The SQL of main 9dfb0b5 for the queries that now read the night_usage / hourly_usage rollups or daily_usage's
+task_category: cost_breakdown, cost_by_hour, run_history (raw tables); leaderboard, nightly_cost, cost_per_solved_task
+(daily_usage); task_stats, category_leaderboard (daily_usage + calls for categories). The independent reference
+the new queries must match row for row (tests/test_rollups.py), and the "before" path bench/analytics_scale.py times."""
 
 from __future__ import annotations
 
@@ -161,4 +162,156 @@ SELECT t.provider,
        (t.cache_read / nullif(t.uncached + t.cache_read + t.cache_write, 0))::DOUBLE AS cache_hit_rate
 FROM totals t LEFT JOIN ci USING (provider, model) LEFT JOIN latest l USING (provider, model)
 ORDER BY cost_per_solved_task_usd NULLS LAST, t.provider, t.model
+"""
+
+NIGHTLY_COST = """
+-- Cost per solved task night by night (the time series behind the price-change charts).
+-- Grain: one row per run date × provider × model, over runs that passed the gate. No parameters.
+-- Reads the daily_usage rollup (refreshed when a run is priced), so a year of history stays fast.
+SELECT r.run_at::DATE                                                   AS night,
+       d.provider,
+       d.model,
+       coalesce(sum(d.spend_usd), 0)::DECIMAL(38, 12)                   AS spend_usd,
+       sum(d.solved)                                                    AS solved,
+       money_div(coalesce(sum(d.spend_usd), 0), sum(d.solved))          AS cost_per_solved_task_usd,
+       (sum(d.solved) / nullif(sum(d.attempts), 0))::DOUBLE             AS success_rate
+FROM daily_usage d JOIN runs r ON r.run_id = d.run_id AND r.status = 'ok'
+GROUP BY ALL
+ORDER BY night, d.provider, d.model
+"""
+
+COST_PER_SOLVED_TASK = """
+-- Effective cost per solved task: all spend on a model (failed attempts and retries included) / solved cases.
+-- Grain: one row per provider × model, over runs that passed the quality gate. No parameters.
+-- Reads the daily_usage rollup (refreshed when a run is priced), so a year of history stays fast.
+SELECT d.provider,
+       d.model,
+       bool_or(r.simulated)                                 AS simulated,
+       sum(d.attempts)                                      AS attempts,      -- graded attempts at a case
+       sum(d.solved)                                        AS solved,        -- attempts that passed the grader
+       (sum(d.solved) / nullif(sum(d.attempts), 0))::DOUBLE AS success_rate,  -- 0..1
+       sum(d.spend_usd)::DECIMAL(38, 12)                    AS spend_usd,
+       money_div(sum(d.spend_usd), sum(d.solved))           AS cost_per_solved_task_usd
+FROM daily_usage d JOIN runs r ON r.run_id = d.run_id AND r.status = 'ok'
+GROUP BY d.provider, d.model
+ORDER BY cost_per_solved_task_usd NULLS LAST, d.provider, d.model
+"""
+
+TASK_STATS = """
+-- Per task version: attempts, success rate, spend and cost per solved case, average tokens per call.
+-- Grain: one row per provider × model × task version, over runs that passed the gate. No parameters.
+-- Reads the daily_usage rollup; only the task category comes from the calls (one small distinct scan).
+WITH categories AS (
+    SELECT task_id, task_version, any_value(task_category) AS category
+    FROM (SELECT DISTINCT task_id, task_version, task_category FROM calls) GROUP BY ALL
+)
+SELECT d.provider,
+       d.model,
+       d.task_id,
+       d.task_version,
+       any_value(k.category)                                            AS category,
+       sum(d.attempts)                                                  AS attempts,
+       sum(d.solved)                                                    AS solved,
+       (sum(d.solved) / nullif(sum(d.attempts), 0))::DOUBLE             AS success_rate,
+       coalesce(sum(d.spend_usd), 0)::DECIMAL(38, 12)                   AS spend_usd,
+       money_div(coalesce(sum(d.spend_usd), 0), sum(d.solved))          AS cost_per_solved_task_usd,
+       (sum(d.input_uncached_tokens + d.cache_read_tokens + d.cache_write_5m_tokens + d.cache_write_1h_tokens)
+        / sum(d.calls))::DOUBLE                                         AS avg_input_tokens,     -- per call
+       (sum(d.output_tokens) / sum(d.calls))::DOUBLE                    AS avg_output_tokens
+FROM daily_usage d JOIN runs r ON r.run_id = d.run_id AND r.status = 'ok'
+LEFT JOIN categories k ON k.task_id = d.task_id AND k.task_version = d.task_version
+GROUP BY d.provider, d.model, d.task_id, d.task_version
+ORDER BY d.task_id, d.task_version, d.provider, d.model
+"""
+
+CATEGORY_LEADERBOARD = """
+-- Per category (or per role): success rate with its 95 % Wilson interval and effective cost per solved task with a
+-- 95 % bootstrap interval, over the runs that passed the gate in the last $window_days days (counted back from the
+-- latest such run, so replayed nights work). Grain: one row per provider × model × category (or role).
+-- $roles: '{}' = one row per catalog category; a JSON object {"role": ["category or task id", ...]} groups by role
+-- (a task in two roles counts in both). Baselines (provider 'baseline') are rows like any model, at cost 0.
+-- Bootstrap: 200 deterministic replicates (hash-based picks) resampling whole nights once a group has 10 or
+-- more, else (night, task) pairs; interval = 2.5 % / 97.5 % discrete quantiles of the replicates' cost per solved.
+WITH win_runs AS (
+    SELECT run_id, simulated FROM runs
+    WHERE status = 'ok'
+      AND run_at > (SELECT max(run_at) FROM runs WHERE status = 'ok') - to_days(CAST($window_days AS INTEGER))
+),
+task_cats AS (   -- the category of each task version run in the window
+    SELECT DISTINCT c.run_id, c.task_id, c.task_version, c.task_category
+    FROM calls c JOIN win_runs w USING (run_id)
+),
+role_map AS (
+    SELECT k AS grp, unnest(CAST(json_extract(CAST($roles AS JSON), '$."' || k || '"') AS VARCHAR[])) AS item
+    FROM (SELECT unnest(json_keys(CAST($roles AS JSON))) AS k)
+),
+grouped AS (
+    SELECT t.*, t.task_category AS grp FROM task_cats t WHERE (SELECT count(*) FROM role_map) = 0
+    UNION ALL
+    SELECT t.*, m.grp FROM task_cats t JOIN role_map m ON m.item IN (t.task_category, t.task_id)
+),
+ok AS (           -- the daily_usage rollup of the window, tagged with its group
+    SELECT d.*, g.grp, w.simulated
+    FROM daily_usage d JOIN win_runs w USING (run_id)
+    JOIN grouped g ON g.run_id = d.run_id AND g.task_id = d.task_id AND g.task_version = d.task_version
+),
+nights AS (SELECT provider, model, grp, count(DISTINCT run_id) AS runs FROM ok GROUP BY ALL),
+units AS (
+    SELECT o.provider, o.model, o.grp, CASE WHEN n.runs >= 10 THEN o.run_id ELSE o.run_id || '/' || o.task_id END AS unit,
+           sum(o.spend_usd) AS spend_usd, sum(o.solved) AS solved
+    FROM ok o JOIN nights n USING (provider, model, grp) GROUP BY ALL
+),
+numbered AS (
+    SELECT *, row_number() OVER (PARTITION BY provider, model, grp ORDER BY unit) - 1 AS idx,
+           count(*) OVER (PARTITION BY provider, model, grp) AS n
+    FROM units
+),
+sizes AS (SELECT DISTINCT provider, model, grp, n FROM numbered),
+draws AS (
+    SELECT s.provider, s.model, s.grp, r.rep, hash(r.rep, i.i, s.provider, s.model, s.grp) % s.n AS idx
+    FROM sizes s CROSS JOIN range(200) r(rep) CROSS JOIN LATERAL (SELECT unnest(range(s.n)) AS i) i
+),
+replicates AS (
+    SELECT d.provider, d.model, d.grp, d.rep, money_div(sum(u.spend_usd), sum(u.solved)) AS cpst_usd
+    FROM draws d JOIN numbered u ON u.provider = d.provider AND u.model = d.model AND u.grp = d.grp AND u.idx = d.idx
+    GROUP BY ALL
+),
+ci AS (
+    SELECT provider, model, grp, quantile_disc(cpst_usd, 0.025) AS lo, quantile_disc(cpst_usd, 0.975) AS hi
+    FROM replicates GROUP BY ALL
+),
+totals AS (
+    SELECT provider, model, grp, bool_or(simulated) AS simulated, count(DISTINCT run_id) AS nights,
+           count(DISTINCT task_id) AS tasks, sum(attempts) AS attempts, sum(solved) AS solved,
+           coalesce(sum(spend_usd), 0)::DECIMAL(38, 12) AS spend_usd,
+           sum(input_uncached_tokens + cache_read_tokens + cache_write_5m_tokens + cache_write_1h_tokens) AS input_tokens,
+           sum(output_tokens) AS output_tokens, sum(calls) AS calls
+    FROM ok GROUP BY ALL
+),
+wilson AS (       -- 95 % Wilson score interval, z = 1.96
+    SELECT *, solved / nullif(attempts, 0) AS p, 1.96 AS z FROM totals
+)
+SELECT w.grp                                                                AS category,   -- or the role
+       w.provider,
+       w.model,
+       w.simulated,
+       w.nights,
+       w.tasks,
+       w.attempts,                                                                         -- graded attempts
+       w.solved,
+       w.p                                                                  AS success_rate,
+       greatest(0, (w.p + w.z * w.z / (2 * w.attempts)) / (1 + w.z * w.z / w.attempts)
+        - w.z / (1 + w.z * w.z / w.attempts)
+          * sqrt(w.p * (1 - w.p) / w.attempts + w.z * w.z / (4 * w.attempts * w.attempts)))  AS success_low,
+       least(1, (w.p + w.z * w.z / (2 * w.attempts)) / (1 + w.z * w.z / w.attempts)
+        + w.z / (1 + w.z * w.z / w.attempts)
+          * sqrt(w.p * (1 - w.p) / w.attempts + w.z * w.z / (4 * w.attempts * w.attempts)))  AS success_high,
+       w.spend_usd,
+       money_div(w.spend_usd, w.solved)                                     AS cost_per_solved_task_usd,
+       ci.lo::DECIMAL(38, 12)                                               AS cpst_ci_low_usd,
+       ci.hi::DECIMAL(38, 12)                                               AS cpst_ci_high_usd,
+       (w.input_tokens / nullif(w.calls, 0))::DOUBLE                        AS avg_input_tokens,  -- per call
+       w.input_tokens + w.output_tokens                                     AS total_tokens       -- input + output
+FROM wilson w LEFT JOIN ci ON ci.provider = w.provider AND ci.model = w.model AND ci.grp = w.grp
+ORDER BY category, cost_per_solved_task_usd NULLS LAST, success_rate DESC, w.provider, w.model
 """

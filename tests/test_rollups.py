@@ -167,3 +167,39 @@ def test_leaderboard_from_night_usage_equals_the_daily_usage_leaderboard() -> No
     assert (got["x"]["attempts"], got["c"]["attempts"]) == (20, 9)
     assert got["x"]["cpst_ci_low_usd"] < got["x"]["cost_per_solved_task_usd"] < got["x"]["cpst_ci_high_usd"]
     assert got["c"]["cpst_ci_low_usd"] is not None
+
+
+@pytest.mark.parametrize("name", ["nightly_cost", "cost_per_solved_task", "task_stats"])
+def test_queries_moved_off_daily_usage_scans_give_the_same_rows(con, name) -> None:
+    assert query(con, f"analytics/{name}") == rows(con, getattr(ref, name.upper()))
+
+
+def test_leaderboard_store_gives_the_same_rows_everywhere() -> None:
+    con = _leaderboard_store()
+    for name in ("nightly_cost", "cost_per_solved_task", "task_stats", "cost_breakdown", "run_history"):
+        assert query(con, f"analytics/{name}") == rows(con, getattr(ref, name.upper())), name
+    roles = '{"coding": ["t0"], "all": ["math"]}'
+    for params in ({"window_days": 14, "roles": "{}"}, {"window_days": 5, "roles": roles}):
+        assert query(con, "analytics/category_leaderboard", **params) == rows(con, ref.CATEGORY_LEADERBOARD, params)
+
+
+def test_migration_0013_backfills_the_rollups_of_earlier_runs() -> None:
+    from costbench.store.db import SQL_DIR
+
+    con = connect(":memory:")
+    con.execute("CREATE TABLE _costbench_migrations (name VARCHAR PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL)")
+    for path in sorted((SQL_DIR / "migrations").glob("*.sql")):
+        if path.stem < "0013":  # a store from before 0013, with one priced night on it
+            con.execute(path.read_text())
+            con.execute("INSERT INTO _costbench_migrations VALUES (?, now())", [path.stem])
+    add_run(con, "n1", N1)
+    _call(con, "n1", "d1", N1, tokens=(100, 300, 0, 0, 50, 0), costs=("0.10", "0.03", "0", "0", "0.20", "0"),
+          fx="0.5", window="off-peak", passed=True)
+    _call(con, "n1", "a3", N1, pm="an/c", status="error")
+    assert migrate(con) == ["0013_create_night_and_hourly_rollups"]
+    assert rows(con, "SELECT model, calls, failed_calls, spend_usd, input_uncached_usd FROM night_usage ORDER BY model") == [
+        {"model": "c", "calls": 1, "failed_calls": 1, "spend_usd": D(0), "input_uncached_usd": None},
+        {"model": "v", "calls": 1, "failed_calls": 0, "spend_usd": D("0.165"), "input_uncached_usd": D("0.05")}]
+    assert rows(con, "SELECT model, hour_utc, time_window, calls FROM hourly_usage") == [
+        {"model": "v", "hour_utc": 2, "time_window": "off-peak", "calls": 1}]
+    assert rows(con, "SELECT DISTINCT task_category FROM daily_usage") == [{"task_category": "math"}]

@@ -10,9 +10,9 @@ WITH win_runs AS (
     WHERE status = 'ok'
       AND run_at > (SELECT max(run_at) FROM runs WHERE status = 'ok') - to_days(CAST($window_days AS INTEGER))
 ),
-task_cats AS (   -- the category of each task version run in the window
-    SELECT DISTINCT c.run_id, c.task_id, c.task_version, c.task_category
-    FROM calls c JOIN win_runs w USING (run_id)
+task_cats AS (   -- the category of each task version run in the window (daily_usage carries it)
+    SELECT DISTINCT d.run_id, d.task_id, d.task_version, d.task_category
+    FROM daily_usage d JOIN win_runs w USING (run_id)
 ),
 role_map AS (
     SELECT k AS grp, unnest(CAST(json_extract(CAST($roles AS JSON), '$."' || k || '"') AS VARCHAR[])) AS item

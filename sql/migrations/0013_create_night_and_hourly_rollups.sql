@@ -5,10 +5,14 @@
 --   calls and USD per usage field (native cost × the call's FX rate, exact: DECIMAL(38, 24) holds the product).
 --   Token sums are NULL when every call of the row has NULL usage, as sum() over the raw rows would be.
 -- hourly_usage: one row per run × provider × model × UTC hour × time window, over priced calls only.
+-- daily_usage gains task_category (the catalog gives each task version one category), so no query scans calls
+--   for it; it is rebuilt from the raw tables below.
 -- The join conditions carry run_id so a filter on the run reaches the costs and grades scans too.
 
+ALTER TABLE daily_usage ADD COLUMN task_category VARCHAR;
+
 CREATE MACRO daily_usage_rows() AS TABLE
-SELECT c.run_id, c.provider, c.model, c.task_id, c.task_version, k.entry_id,
+SELECT c.run_id, c.provider, c.model, c.task_id, c.task_version, any_value(c.task_category) AS task_category, k.entry_id,
        count(*) AS calls, count(g.call_id) AS attempts, count(*) FILTER (WHERE g.passed) AS solved,
        coalesce(sum(k.total_usd), 0)::DECIMAL(38, 12) AS spend_usd,
        coalesce(sum(c.input_uncached_tokens), 0) AS input_uncached_tokens,
@@ -80,5 +84,7 @@ FROM calls c JOIN costs k ON k.call_id = c.call_id AND k.run_id = c.run_id
 GROUP BY ALL;
 
 -- Backfill: every run already in the store.
+DELETE FROM daily_usage;
+INSERT INTO daily_usage BY NAME SELECT * FROM daily_usage_rows();
 INSERT INTO night_usage BY NAME SELECT * FROM night_usage_rows();
 INSERT INTO hourly_usage BY NAME SELECT * FROM hourly_usage_rows();
