@@ -2,4 +2,5 @@
 
 from costbench.cli import main
 
-main()
+if __name__ == "__main__":  # worker processes (report charts) import this module again
+    main()

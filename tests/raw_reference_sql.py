@@ -1,6 +1,7 @@
 """The SQL of main 9dfb0b5 for the queries that now read the night_usage / hourly_usage rollups or daily_usage's
 task_category: cost_breakdown, cost_by_hour, run_history (raw tables); leaderboard, nightly_cost, cost_per_solved_task
-(daily_usage); task_stats, category_leaderboard (daily_usage + calls for categories). The independent reference
+(daily_usage); task_stats, category_leaderboard (daily_usage + calls for categories); report/examples (a window
+over every graded call, now one aggregate). The independent reference
 the new queries must match row for row (tests/test_rollups.py), and the "before" path bench/analytics_scale.py times."""
 
 from __future__ import annotations
@@ -314,4 +315,17 @@ SELECT w.grp                                                                AS c
        w.input_tokens + w.output_tokens                                     AS total_tokens       -- input + output
 FROM wilson w LEFT JOIN ci ON ci.provider = w.provider AND ci.model = w.model AND ci.grp = w.grp
 ORDER BY category, cost_per_solved_task_usd NULLS LAST, success_rate DESC, w.provider, w.model
+"""
+
+EXAMPLES = """
+-- Example outputs for the report: per provider × model × task, the latest passed and the latest failed final answer.
+-- Grain: at most two rows per provider × model × task. No parameters. Output text is escaped by the templates.
+WITH graded AS (
+    SELECT c.provider, c.model, c.task_id, c.task_version, c.case_id, c.output_text, c.error, g.passed, g.reason,
+           row_number() OVER (PARTITION BY c.provider, c.model, c.task_id, g.passed ORDER BY c.requested_at DESC, c.call_id) AS n
+    FROM grades g JOIN calls c USING (call_id) JOIN runs r ON r.run_id = c.run_id AND r.status = 'ok'
+)
+SELECT provider, model, task_id, task_version, case_id, passed, reason, coalesce(output_text, error) AS output_text
+FROM graded WHERE n = 1
+ORDER BY provider, model, task_id, passed DESC
 """

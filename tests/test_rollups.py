@@ -203,3 +203,13 @@ def test_migration_0013_backfills_the_rollups_of_earlier_runs() -> None:
     assert rows(con, "SELECT model, hour_utc, time_window, calls FROM hourly_usage") == [
         {"model": "v", "hour_utc": 2, "time_window": "off-peak", "calls": 1}]
     assert rows(con, "SELECT DISTINCT task_category FROM daily_usage") == [{"task_category": "math"}]
+
+
+def test_report_examples_pick_the_latest_answer_as_before(con) -> None:
+    # d3 and d4 (n2) tie on passed for ds/v t1 vs d1 (n1): the later night wins; a tie on time keeps the smaller id
+    _call(con, "n2", "d0", N2.replace(hour=9, minute=15), tokens=(1, 0, 0, 0, 1, 0), passed=True)  # same time as d4
+    new = query(con, "report/examples")
+    assert new == rows(con, ref.EXAMPLES)
+    got = {(r["model"], r["task_id"], r["passed"]): r["case_id"] for r in new}
+    assert got[("v", "t1", True)] == "d0"  # d0 and d4 both at 09:15 on n2: "d0" < "d4"
+    assert got[("v", "t1", False)] == "d2"

@@ -7,7 +7,7 @@ for the same data (no wall-clock timestamps, stable ordering).
 
 Pages are the functions in :data:`PAGES`, each ``page(site, data)``; a new page is one function and
 one line there. Queries go through :class:`Data`, which runs each one once per build (pages share the
-scans), and charts are drawn at the end, each distinct spec once and two at a time.
+scans), and charts are drawn each distinct spec once, by worker processes while the pages go on.
 """
 
 from __future__ import annotations
@@ -101,7 +101,7 @@ class Site:
     def __init__(self, out_dir: Path, common: dict[str, Any]) -> None:
         self.out, self.common, self.env, self.pages = out_dir, common, environment(), 0
         self._html: dict[Path, str] = {}
-        self._charts: list[report_charts.Chart] = []
+        self._drawer = report_charts.Drawer(cache=out_dir / ".charts")
 
     def data(self, name: str, table: list[dict[str, Any]]) -> dict[str, str]:
         """Write ``data/<name>.csv|json``; returns their paths relative to the site root."""
@@ -112,10 +112,10 @@ class Site:
         return {"csv": f"data/{name}.csv", "json": f"data/{name}.json"}
 
     def chart(self, chart: report_charts.Chart | str) -> Markup:
-        """A placeholder for a chart drawn later (an SVG string passes through)."""
+        """A placeholder for a chart drawn later, or meanwhile by a worker (an SVG string passes through)."""
         if isinstance(chart, str):
             return Markup(chart)
-        self._charts.append(chart)
+        self._drawer.submit(chart)
         return Markup(f"<!--chart:{chart.key}-->")
 
     def page(self, path: str, template: str, **context: Any) -> None:
@@ -128,7 +128,7 @@ class Site:
 
     def finish(self) -> None:
         """Draw every distinct chart once and write the pages."""
-        svgs = report_charts.draw_all(self._charts, cache=self.out / ".charts")
+        svgs = self._drawer.finish()
         for target, html in self._html.items():
             target.parent.mkdir(parents=True, exist_ok=True)
             html = re.sub(r"<!--chart:([0-9a-f]{16})-->", lambda m: svgs[m.group(1)], html)
