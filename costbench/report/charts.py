@@ -1,9 +1,8 @@
 """Charts for the report as inline SVG, rendered offline from Vega-Lite specs with vl-convert.
 
 Specs are plain dicts (no altair needed); numbers are converted to float only here, for drawing.
-Chart functions return a :class:`Chart` (the spec); a :class:`Drawer` draws each distinct spec once (in two
-worker processes when there are many, while the site goes on with its queries) and keeps the SVGs by spec
-hash in the site's ``.charts/`` folder, so a rebuild redraws only the charts whose data changed. Money axes are in
+Chart functions return a :class:`Chart` (the spec); a :class:`Drawer` draws each distinct spec once and keeps
+the SVGs by spec hash in the site's ``.charts/`` folder, so a rebuild redraws only the charts whose data changed. Money axes are in
 USD per 1,000 solved tasks, with a ``$`` on every tick. The SVGs scale down with the page (CSS).
 """
 
@@ -12,11 +11,9 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from decimal import Decimal
-from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
@@ -52,23 +49,16 @@ def _svg(spec: str) -> str:
     return svg[svg.find("<svg"):] if "<svg" in svg else svg
 
 
-PROCESS_MIN = 12
-"""From this many charts to draw, worker processes draw them: vl-convert runs one V8 per process and draws
-no faster on two threads than on one (bench/report_scale.py), and a worker costs ~0.5 s to start."""
-
-
 class Drawer:
-    """Draws charts as pages hand them over, each distinct spec once: a few in this process at the end, many in
-    worker processes started as soon as there are enough (so drawing overlaps the remaining queries and pages).
-    ``cache`` keeps SVGs by spec hash between builds."""
+    """Collects charts as pages hand them over and draws each distinct spec once at the end, two at a time
+    (vl-convert runs one V8 per process: a second thread gains ~20 %; worker processes were measured slower
+    on this shared 2-core machine and would re-import the caller's main module). ``cache`` keeps SVGs by spec
+    hash between builds."""
 
     def __init__(self, cache: Path | None = None, workers: int = 2) -> None:
         self.cache, self.workers = cache, workers
         self._specs: dict[str, str] = {}
         self._done: dict[str, str] = {}
-        self._waiting: list[str] = []
-        self._futures: dict[str, Future[str]] = {}
-        self._pool: ProcessPoolExecutor | None = None
 
     def submit(self, chart: Chart) -> None:
         """Queue one chart (a spec seen before, or cached, is not drawn again)."""
@@ -78,31 +68,15 @@ class Drawer:
         cached = self.cache / f"{chart.key}.svg" if self.cache is not None else None
         if cached is not None and cached.is_file():
             self._done[chart.key] = cached.read_text(encoding="utf-8")
-            return
-        self._waiting.append(chart.key)
-        if self._pool is None and len(self._waiting) >= PROCESS_MIN:
-            # spawn, not fork: this process runs DuckDB's threads, and V8 must start clean in each worker
-            self._pool = ProcessPoolExecutor(self.workers, mp_context=get_context("spawn"))
-        if self._pool is not None:
-            self._futures.update({k: self._pool.submit(_svg, self._specs[k]) for k in self._waiting})
-            self._waiting = []
 
     def finish(self) -> dict[str, str]:
-        """SVG per chart key: waits for the workers, draws what is left, updates and prunes the cache."""
-        drawn = {key: self._result(key, future) for key, future in self._futures.items()}
+        """SVG per chart key: draws what is not cached, updates and prunes the cache."""
+        todo = [k for k in self._specs if k not in self._done]
         with ThreadPoolExecutor(max_workers=self.workers) as pool:
-            drawn.update(zip(self._waiting, pool.map(_svg, [self._specs[k] for k in self._waiting]), strict=True))
-        if self._pool is not None:
-            self._pool.shutdown()
+            drawn = dict(zip(todo, pool.map(_svg, [self._specs[k] for k in todo]), strict=True))
         if self.cache is not None:
             self._store(drawn)
         return {**self._done, **drawn}
-
-    def _result(self, key: str, future: Future[str]) -> str:
-        try:
-            return future.result()
-        except BrokenProcessPool:  # a worker could not start or died: draw here instead
-            return _svg(self._specs[key])
 
     def _store(self, drawn: dict[str, str]) -> None:
         assert self.cache is not None

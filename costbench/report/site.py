@@ -7,7 +7,7 @@ for the same data (no wall-clock timestamps, stable ordering).
 
 Pages are the functions in :data:`PAGES`, each ``page(site, data)``; a new page is one function and
 one line there. Queries go through :class:`Data`, which runs each one once per build (pages share the
-scans), and charts are drawn each distinct spec once, by worker processes while the pages go on.
+scans), and charts are drawn at the end, each distinct spec once.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import duckdb
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, FileSystemBytecodeCache, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
 from costbench.report import charts as report_charts
@@ -43,11 +43,16 @@ def slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "-", text.replace("/", "--")).strip("-")
 
 
+_BYTECODE = FileSystemBytecodeCache()
+"""Compiled templates, kept like .pyc files in a per-user temporary folder and keyed by each template's
+checksum: compiling the 14 templates takes ~0.6 s, a twelfth of a year-long site's build."""
+
+
 def environment() -> Environment:
     """The Jinja environment of the report templates."""
     env = Environment(loader=FileSystemLoader(REPORTS_DIR / "templates"), undefined=StrictUndefined,
                       autoescape=select_autoescape(["html", "j2"]), trim_blocks=True, lstrip_blocks=True,
-                      keep_trailing_newline=True)
+                      keep_trailing_newline=True, bytecode_cache=_BYTECODE)
     env.filters.update(usd=usd, usd_k=usd_per_k, interval=interval, tokens=tokens, pct=pct, signed_pct=signed_pct,
                        ratio=ratio, slug=slug, dv=_data_value, keep_dates=_keep_dates)
     env.globals.update(NONE=formatting.NONE, PER=formatting.PER)
@@ -112,7 +117,7 @@ class Site:
         return {"csv": f"data/{name}.csv", "json": f"data/{name}.json"}
 
     def chart(self, chart: report_charts.Chart | str) -> Markup:
-        """A placeholder for a chart drawn later, or meanwhile by a worker (an SVG string passes through)."""
+        """A placeholder for a chart drawn when the site finishes (an SVG string passes through)."""
         if isinstance(chart, str):
             return Markup(chart)
         self._drawer.submit(chart)
