@@ -178,6 +178,8 @@ def test_leaderboard_store_gives_the_same_rows_everywhere() -> None:
     con = _leaderboard_store()
     for name in ("nightly_cost", "cost_per_solved_task", "task_stats", "cost_breakdown", "run_history"):
         assert query(con, f"analytics/{name}") == rows(con, getattr(ref, name.upper())), name
+    for days in (2, 7):
+        assert query(con, "analytics/price_changes", window_days=days) == rows(con, ref.PRICE_CHANGES, {"window_days": days})
     roles = '{"coding": ["t0"], "all": ["math"]}'
     for params in ({"window_days": 14, "roles": "{}"}, {"window_days": 5, "roles": roles}):
         assert query(con, "analytics/category_leaderboard", **params) == rows(con, ref.CATEGORY_LEADERBOARD, params)

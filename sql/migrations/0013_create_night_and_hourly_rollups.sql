@@ -1,8 +1,8 @@
 -- 0013: the rollups' SELECTs defined once, as table macros over calls + costs + grades (used by this backfill, by
 -- the per-run refresh in sql/staging/refresh_*.sql with `WHERE run_id = $run_id`, and by bench/), and two more
 -- rollups so no analytics query scans the raw tables:
--- night_usage: one row per run × provider × model × price entry (NULL: calls with no cost row), with failed
---   calls and USD per usage field (native cost × the call's FX rate, exact: DECIMAL(38, 24) holds the product).
+-- night_usage: one row per run × provider × model × price entry × billing currency (NULL: calls with no cost
+--   row; an entry bills in one currency), with failed calls, native totals and USD per usage field (native cost × the call's FX rate, exact: DECIMAL(38, 24) holds the product).
 --   Token sums are NULL when every call of the row has NULL usage, as sum() over the raw rows would be.
 -- hourly_usage: one row per run × provider × model × UTC hour × time window, over priced calls only.
 -- daily_usage gains task_category (the catalog gives each task version one category), so no query scans calls
@@ -30,11 +30,13 @@ CREATE TABLE night_usage (
     provider              VARCHAR NOT NULL,
     model                 VARCHAR NOT NULL,
     entry_id              VARCHAR,             -- the price entry that priced these calls (NULL: no cost row)
+    currency              VARCHAR,             -- their billing currency (costs.currency; NULL: no cost row)
     calls                 BIGINT NOT NULL,     -- every landed call, errors included
     failed_calls          BIGINT NOT NULL,     -- calls whose status is not ok
     attempts              BIGINT NOT NULL,     -- graded attempts
     solved                BIGINT NOT NULL,
     spend_usd             DECIMAL(38, 12) NOT NULL,
+    total_native          DECIMAL(38, 12),     -- Σ costs.total in the billing currency (NULL: no cost row)
     input_uncached_tokens BIGINT,
     cache_read_tokens     BIGINT,
     cache_write_5m_tokens BIGINT,
@@ -50,10 +52,10 @@ CREATE TABLE night_usage (
 );
 
 CREATE MACRO night_usage_rows() AS TABLE
-SELECT c.run_id, c.provider, c.model, k.entry_id,
+SELECT c.run_id, c.provider, c.model, k.entry_id, k.currency,
        count(*) AS calls, count(*) FILTER (WHERE c.status <> 'ok') AS failed_calls,
        count(g.call_id) AS attempts, count(*) FILTER (WHERE g.passed) AS solved,
-       coalesce(sum(k.total_usd), 0)::DECIMAL(38, 12) AS spend_usd,
+       coalesce(sum(k.total_usd), 0)::DECIMAL(38, 12) AS spend_usd, sum(k.total) AS total_native,
        sum(c.input_uncached_tokens) AS input_uncached_tokens, sum(c.cache_read_tokens) AS cache_read_tokens,
        sum(c.cache_write_5m_tokens) AS cache_write_5m_tokens, sum(c.cache_write_1h_tokens) AS cache_write_1h_tokens,
        sum(c.output_tokens) AS output_tokens, sum(c.reasoning_tokens) AS reasoning_tokens,
@@ -65,7 +67,7 @@ SELECT c.run_id, c.provider, c.model, k.entry_id,
        sum(k.request_fee * k.fx_rate_to_usd) AS request_fee_usd
 FROM calls c LEFT JOIN costs k ON k.call_id = c.call_id AND k.run_id = c.run_id
 LEFT JOIN grades g ON g.call_id = c.call_id AND g.run_id = c.run_id
-GROUP BY c.run_id, c.provider, c.model, k.entry_id;
+GROUP BY c.run_id, c.provider, c.model, k.entry_id, k.currency;
 
 CREATE TABLE hourly_usage (
     run_id      VARCHAR NOT NULL,
