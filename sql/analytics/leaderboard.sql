@@ -40,9 +40,10 @@ numbered AS (   -- integers only from here on: mkey per model, its seed, unit in
 ),
     -- Replicate rep draws n units: draw i picks stable_pick(seed, rep, i, n) (migration 0008), computed here in
     -- its three rounds one column at a time: the nested macro repeats each inner round and works in HUGEINT
-    -- (9x slower); every value stays below 2^48, so BIGINT gives the same integers.
+    -- (9x slower); every value stays below 2^48, so BIGINT gives the same integers. The first round's
+    -- "% (2^31 - 1)" is left out: seed < 2^28 and rep * 65537 + i < 2^28 (i < 255 M), so their xor is too.
 draw0 AS (
-    SELECT u.mkey, r.rep, u.n, xor(u.seed, r.rep * 65537 + u.idx) % 2147483647 AS z
+    SELECT u.mkey, r.rep, u.n, xor(u.seed, r.rep * 65537 + u.idx) AS z
     FROM numbered u CROSS JOIN range(200) r(rep)
 ),
 draw1 AS (SELECT mkey, rep, n, (z * 48271) % 2147483647 AS z FROM draw0),
