@@ -1,5 +1,6 @@
 """The SQL of main 9dfb0b5 for the queries that now read the night_usage / hourly_usage rollups or daily_usage's
-task_category: cost_breakdown, cost_by_hour, run_history (raw tables); leaderboard, nightly_cost, cost_per_solved_task
+task_category: cost_breakdown, cost_by_hour, run_history, cache_hit_rate, output_input_ratio, reasoning_share
+(raw tables); leaderboard, nightly_cost, cost_per_solved_task
 (daily_usage); task_stats, category_leaderboard (daily_usage + calls for categories); report/examples (a window
 over every graded call, now one aggregate); price_changes (calls + costs for each side's native spend). The independent reference
 the new queries must match row for row (tests/test_rollups.py), and the "before" path bench/analytics_scale.py times."""
@@ -503,4 +504,51 @@ SELECT * FROM price_events
 UNION ALL BY NAME
 SELECT * FROM window_events
 ORDER BY effective_from, provider, model, event_kind
+"""
+
+CACHE_HIT_RATE = """
+-- Share of input tokens served from the prompt cache, and of input written to it.
+-- Grain: one row per provider × model over runs that passed the gate. No parameters.
+SELECT c.provider,
+       c.model,
+       sum(c.cache_read_tokens)                                                       AS cache_read_tokens,
+       sum(c.cache_write_5m_tokens + c.cache_write_1h_tokens)                         AS cache_write_tokens,
+       sum(c.input_uncached_tokens + c.cache_read_tokens + c.cache_write_5m_tokens + c.cache_write_1h_tokens) AS input_tokens,
+       (sum(c.cache_read_tokens) / nullif(sum(c.input_uncached_tokens + c.cache_read_tokens
+            + c.cache_write_5m_tokens + c.cache_write_1h_tokens), 0))::DOUBLE       AS cache_hit_rate,
+       (sum(c.cache_write_5m_tokens + c.cache_write_1h_tokens) / nullif(sum(c.input_uncached_tokens
+            + c.cache_read_tokens + c.cache_write_5m_tokens + c.cache_write_1h_tokens), 0))::DOUBLE AS cache_write_rate
+FROM calls c JOIN runs r ON r.run_id = c.run_id AND r.status = 'ok'
+WHERE c.status = 'ok'
+GROUP BY ALL
+ORDER BY c.provider, c.model
+"""
+
+OUTPUT_INPUT_RATIO = """
+-- Output tokens per input token: output-heavy work gains little from an input price cut.
+-- Grain: one row per provider × model over runs that passed the gate. No parameters.
+SELECT c.provider,
+       c.model,
+       sum(c.output_tokens)                                                          AS output_tokens,
+       sum(c.input_uncached_tokens + c.cache_read_tokens + c.cache_write_5m_tokens + c.cache_write_1h_tokens) AS input_tokens,
+       (sum(c.output_tokens) / nullif(sum(c.input_uncached_tokens + c.cache_read_tokens
+            + c.cache_write_5m_tokens + c.cache_write_1h_tokens), 0))::DOUBLE      AS output_input_ratio
+FROM calls c JOIN runs r ON r.run_id = c.run_id AND r.status = 'ok'
+WHERE c.status = 'ok'
+GROUP BY ALL
+ORDER BY c.provider, c.model
+"""
+
+REASONING_SHARE = """
+-- Share of billed output that was hidden reasoning.
+-- Grain: one row per provider × model over runs that passed the gate. No parameters.
+SELECT c.provider,
+       c.model,
+       sum(c.reasoning_tokens)                                                    AS reasoning_tokens,
+       sum(c.output_tokens)                                                       AS output_tokens,
+       (sum(c.reasoning_tokens) / nullif(sum(c.output_tokens), 0))::DOUBLE        AS reasoning_share
+FROM calls c JOIN runs r ON r.run_id = c.run_id AND r.status = 'ok'
+WHERE c.status = 'ok'
+GROUP BY ALL
+ORDER BY c.provider, c.model
 """

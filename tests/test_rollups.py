@@ -3,7 +3,8 @@ leaderboard read them and must give exactly the rows their SQL of before gives f
 (tests/raw_reference_sql.py, kept verbatim as the independent reference), plus hand-computed figures.
 
 The store: two nights that passed the gate with FX rates 0.5, 0.6 and 1/3 (a product with 24 decimals), an
-off-peak window, a request fee, a failed call, a quarantined run and a landed run that was never priced.
+off-peak window, a request fee, failed calls (one model has nothing else), an ok call with a NULL token count,
+a quarantined run and a landed run that was never priced.
 """
 
 from __future__ import annotations
@@ -78,6 +79,9 @@ def con() -> duckdb.DuckDBPyConnection:
     _call(con, "q", "q1", N1, tokens=(10**6, 10**6, 0, 0, 10**6, 0), costs=("100", "100", "0", "0", "100", "0"),
           fx="0.5", passed=True)
     _call(con, "l", "l1", N2, pm="an/c", tokens=(5, 0, 0, 0, 5, 0), passed=True)  # landed, not priced yet
+    # an ok call whose cache-read count could not be read (NULL), unpriced; a model whose only call failed
+    _call(con, "n2", "a5", N2, pm="an/c", tokens=(7, None, 0, 0, 4, 1))  # type: ignore[arg-type]
+    _call(con, "n2", "e1", N2, pm="er/x", status="error")
     rollup(con)
     return con
 
@@ -169,14 +173,16 @@ def test_leaderboard_from_night_usage_equals_the_daily_usage_leaderboard() -> No
     assert got["c"]["cpst_ci_low_usd"] is not None
 
 
-@pytest.mark.parametrize("name", ["nightly_cost", "cost_per_solved_task", "task_stats"])
+@pytest.mark.parametrize("name", ["nightly_cost", "cost_per_solved_task", "task_stats", "cache_hit_rate",
+                                  "output_input_ratio", "reasoning_share"])
 def test_queries_moved_off_daily_usage_scans_give_the_same_rows(con, name) -> None:
     assert query(con, f"analytics/{name}") == rows(con, getattr(ref, name.upper()))
 
 
 def test_leaderboard_store_gives_the_same_rows_everywhere() -> None:
     con = _leaderboard_store()
-    for name in ("nightly_cost", "cost_per_solved_task", "task_stats", "cost_breakdown", "run_history"):
+    for name in ("nightly_cost", "cost_per_solved_task", "task_stats", "cost_breakdown", "run_history", "cache_hit_rate",
+                 "output_input_ratio", "reasoning_share"):
         assert query(con, f"analytics/{name}") == rows(con, getattr(ref, name.upper())), name
     for days in (2, 7):
         assert query(con, "analytics/price_changes", window_days=days) == rows(con, ref.PRICE_CHANGES, {"window_days": days})

@@ -3,7 +3,8 @@
 -- rollups so no analytics query scans the raw tables:
 -- night_usage: one row per run × provider × model × price entry × billing currency (NULL: calls with no cost
 --   row; an entry bills in one currency), with failed calls, native totals and USD per usage field (native cost × the call's FX rate, exact: DECIMAL(38, 24) holds the product).
---   Token sums are NULL when every call of the row has NULL usage, as sum() over the raw rows would be.
+--   Token sums are NULL when every call of the row has NULL usage, as sum() over the raw rows would be;
+--   the ok_* sums count successful calls only, each input sum row by row (NULL if any field is NULL).
 -- hourly_usage: one row per run × provider × model × UTC hour × time window, over priced calls only.
 -- daily_usage gains task_category (the catalog gives each task version one category), so no query scans calls
 --   for it; it is rebuilt from the raw tables below.
@@ -43,6 +44,12 @@ CREATE TABLE night_usage (
     cache_write_1h_tokens BIGINT,
     output_tokens         BIGINT,
     reasoning_tokens      BIGINT,
+    ok_calls              BIGINT NOT NULL,     -- calls whose status is ok
+    ok_input_tokens       BIGINT,              -- Σ (uncached + cache read + cache writes) over ok calls
+    ok_cache_read_tokens  BIGINT,
+    ok_cache_write_tokens BIGINT,              -- Σ (cache write 5m + 1h) over ok calls
+    ok_output_tokens      BIGINT,
+    ok_reasoning_tokens   BIGINT,
     input_uncached_usd    DECIMAL(38, 24),     -- Σ native field cost × fx_rate_to_usd (NULL: no cost row)
     cache_read_usd        DECIMAL(38, 24),
     cache_write_5m_usd    DECIMAL(38, 24),
@@ -59,6 +66,13 @@ SELECT c.run_id, c.provider, c.model, k.entry_id, k.currency,
        sum(c.input_uncached_tokens) AS input_uncached_tokens, sum(c.cache_read_tokens) AS cache_read_tokens,
        sum(c.cache_write_5m_tokens) AS cache_write_5m_tokens, sum(c.cache_write_1h_tokens) AS cache_write_1h_tokens,
        sum(c.output_tokens) AS output_tokens, sum(c.reasoning_tokens) AS reasoning_tokens,
+       count(*) FILTER (WHERE c.status = 'ok') AS ok_calls,
+       sum(c.input_uncached_tokens + c.cache_read_tokens + c.cache_write_5m_tokens + c.cache_write_1h_tokens)
+           FILTER (WHERE c.status = 'ok') AS ok_input_tokens,
+       sum(c.cache_read_tokens) FILTER (WHERE c.status = 'ok') AS ok_cache_read_tokens,
+       sum(c.cache_write_5m_tokens + c.cache_write_1h_tokens) FILTER (WHERE c.status = 'ok') AS ok_cache_write_tokens,
+       sum(c.output_tokens) FILTER (WHERE c.status = 'ok') AS ok_output_tokens,
+       sum(c.reasoning_tokens) FILTER (WHERE c.status = 'ok') AS ok_reasoning_tokens,
        sum(k.input_uncached_cost * k.fx_rate_to_usd) AS input_uncached_usd,
        sum(k.cache_read_cost * k.fx_rate_to_usd) AS cache_read_usd,
        sum(k.cache_write_5m_cost * k.fx_rate_to_usd) AS cache_write_5m_usd,
