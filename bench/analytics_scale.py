@@ -6,7 +6,7 @@ and 36.5 M rollup rows. Every fifth model gets a -50 % price change on day 180. 
 median time and the rollup and raw tables it reads (target: each under 1 s); the raw-table path (the
 queries moved onto the rollups, and cost per solved task, timed with their SQL of before); and the rollup
 refresh time of one night (what landing and pricing each add after a nightly run), per rollup table.
-Usage: python bench/analytics_scale.py [--scale 0.02] [--tasks 200] [--nights 365] [--runs 3] [--reuse]
+Usage: python bench/analytics_scale.py [--scale 0.02] [--tasks 200] [--nights 365] [--runs 3] [--reuse] [--no-before]
 (--scale 0.02 = 10 models, 730 k calls, about a minute here; --scale 1 needs ~30 GB of disk and patience).
 """
 
@@ -137,10 +137,12 @@ def time_queries(con: Any, runs: int) -> list[str]:
     return slow
 
 
-def time_raw_paths(con: Any, runs: int) -> None:
+BEFORE = ["cost_breakdown", "cost_by_hour", "run_history", "leaderboard", "nightly_cost", "cost_per_solved_task",
+          "task_stats", "category_leaderboard", "price_changes", "cache_hit_rate", "output_input_ratio", "reasoning_share"]
+
+
+def time_raw_paths(con: Any, runs: int, names: list[str]) -> None:
     """The same answers with the SQL of before (tests/raw_reference_sql.py: raw tables, or daily_usage scans)."""
-    names = ["cost_breakdown", "cost_by_hour", "run_history", "leaderboard", "nightly_cost", "cost_per_solved_task",
-             "task_stats", "category_leaderboard"]
     for name in names:
         params = analytics.DEFAULTS.get(name, {})
         old_s, _ = median_s(lambda: con.execute(getattr(raw_reference_sql, name.upper()), params).fetchall(), runs)
@@ -173,6 +175,8 @@ def main() -> None:
     parser.add_argument("--nights", type=int, default=365)
     parser.add_argument("--runs", type=int, default=3, help="timed runs per query (median)")
     parser.add_argument("--reuse", action="store_true", help="keep var/bench/analytics_scale.duckdb if it exists")
+    parser.add_argument("--no-before", action="store_true",
+                        help="time only the raw cost-per-solved-task path, not every query's SQL of before")
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     path = OUT / "analytics_scale.duckdb"
@@ -191,7 +195,7 @@ def main() -> None:
           f"; load {os.getloadavg()[0]:.2f}", flush=True)
     slow = time_queries(con, args.runs)
     print("rollup path vs the SQL of before (main 9dfb0b5):")
-    time_raw_paths(con, args.runs)
+    time_raw_paths(con, args.runs, [] if args.no_before else BEFORE)
     time_refresh(con, f"r{args.nights // 2}", args.runs)
     print(f"target: every query < 1 s: {'met' if not slow else 'NOT met by ' + ', '.join(slow)}; "
           f"load {os.getloadavg()[0]:.2f}")

@@ -34,24 +34,25 @@ units AS (
            sum(o.spend_usd) AS spend_usd, sum(o.solved) AS solved
     FROM ok o JOIN nights n USING (provider, model, grp) GROUP BY ALL
 ),
-numbered AS (
+numbered AS (   -- gkey: an integer per group, so the draws join and group on integers, not three strings
     SELECT *, row_number() OVER (PARTITION BY provider, model, grp ORDER BY unit) - 1 AS idx,
-           count(*) OVER (PARTITION BY provider, model, grp) AS n
+           count(*) OVER (PARTITION BY provider, model, grp) AS n,
+           dense_rank() OVER (ORDER BY provider, model, grp) AS gkey
     FROM units
 ),
-sizes AS (SELECT DISTINCT provider, model, grp, n FROM numbered),
+sizes AS (SELECT DISTINCT gkey, provider, model, grp, n FROM numbered),
 draws AS (
-    SELECT s.provider, s.model, s.grp, r.rep, hash(r.rep, i.i, s.provider, s.model, s.grp) % s.n AS idx
+    SELECT s.gkey, r.rep, hash(r.rep, i.i, s.provider, s.model, s.grp) % s.n AS idx
     FROM sizes s CROSS JOIN range(200) r(rep) CROSS JOIN LATERAL (SELECT unnest(range(s.n)) AS i) i
 ),
 replicates AS (
-    SELECT d.provider, d.model, d.grp, d.rep, money_div(sum(u.spend_usd), sum(u.solved)) AS cpst_usd
-    FROM draws d JOIN numbered u ON u.provider = d.provider AND u.model = d.model AND u.grp = d.grp AND u.idx = d.idx
+    SELECT d.gkey, d.rep, money_div(sum(u.spend_usd), sum(u.solved)) AS cpst_usd
+    FROM draws d JOIN numbered u ON u.gkey = d.gkey AND u.idx = d.idx
     GROUP BY ALL
 ),
 ci AS (
-    SELECT provider, model, grp, quantile_disc(cpst_usd, 0.025) AS lo, quantile_disc(cpst_usd, 0.975) AS hi
-    FROM replicates GROUP BY ALL
+    SELECT s.provider, s.model, s.grp, quantile_disc(r.cpst_usd, 0.025) AS lo, quantile_disc(r.cpst_usd, 0.975) AS hi
+    FROM replicates r JOIN sizes s USING (gkey) GROUP BY ALL
 ),
 totals AS (
     SELECT provider, model, grp, bool_or(simulated) AS simulated, count(DISTINCT run_id) AS nights,
