@@ -145,7 +145,7 @@ def time_raw_paths(con: Any, runs: int, names: list[str]) -> None:
     """The same answers with the SQL of before (tests/raw_reference_sql.py: raw tables, or daily_usage scans)."""
     for name in names:
         params = analytics.DEFAULTS.get(name, {})
-        old_s, _ = median_s(lambda: con.execute(getattr(raw_reference_sql, name.upper()), params).fetchall(), runs)
+        old_s, _ = median_s(lambda: con.execute(raw_reference_sql.before(name), params).fetchall(), runs)
         new_s, _ = median_s(lambda: query(con, f"analytics/{name}", **params), runs)
         print(f"  {name:<24} {new_s * 1000:6.0f} ms now vs {old_s * 1000:6.0f} ms before ({old_s / max(new_s, 1e-9):.1f}x)",
               flush=True)

@@ -122,5 +122,5 @@ def test_price_changes_match_their_sql_of_before(con) -> None:
     from tests import raw_reference_sql as ref
 
     for days in (1, 7, 30):
-        assert query(con, "analytics/price_changes", window_days=days) == rows(con, ref.PRICE_CHANGES,
+        assert query(con, "analytics/price_changes", window_days=days) == rows(con, ref.before("price_changes"),
                                                                                {"window_days": days})

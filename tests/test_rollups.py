@@ -1,6 +1,6 @@
 """The night_usage and hourly_usage rollups (migration 0013): cost_breakdown, cost_by_hour, run_history and the
 leaderboard read them and must give exactly the rows their SQL of before gives from the raw tables
-(tests/raw_reference_sql.py, kept verbatim as the independent reference), plus hand-computed figures.
+(tests/data/sql_before/, kept verbatim as the independent reference), plus hand-computed figures.
 
 The store: two nights that passed the gate with FX rates 0.5, 0.6 and 1/3 (a product with 24 decimals), an
 off-peak window, a request fee, failed calls (one model has nothing else), an ok call with a NULL token count,
@@ -93,7 +93,7 @@ def _sorted_windows(got: list[dict]) -> list[dict]:
 
 def test_cost_breakdown_matches_the_raw_table_sql(con) -> None:
     new = query(con, "analytics/cost_breakdown")
-    assert new == rows(con, ref.COST_BREAKDOWN)
+    assert new == rows(con, ref.before("cost_breakdown"))
     got = {(r["provider"], r["model"], r["field"]): (r["tokens"], r["cost_usd"]) for r in new}
     # ds/v uncached: 0.10 × 0.5 + 0.40 × 0.5 + 0.20 × 0.6 + 0.123456789012 × 0.333333333333
     # = 0.05 + 0.20 + 0.12 + 0.041152263003958847736996 = 0.411152263003958847736996 → 0.411152263004 (12 places)
@@ -106,7 +106,7 @@ def test_cost_breakdown_matches_the_raw_table_sql(con) -> None:
 
 def test_cost_by_hour_matches_the_raw_table_sql(con) -> None:
     new = query(con, "analytics/cost_by_hour")
-    assert _sorted_windows(new) == _sorted_windows(rows(con, ref.COST_BY_HOUR))
+    assert _sorted_windows(new) == _sorted_windows(rows(con, ref.before("cost_by_hour")))
     got = {(r["provider"], r["model"], r["hour_utc"]): r for r in new}
     two = got[("ds", "v", 2)]
     # 02:xx over both nights: d1 0.33 × 0.5 = 0.165, d3 0.62 × 0.6 = 0.372: 0.537 over 2 calls, both off-peak
@@ -120,7 +120,7 @@ def test_cost_by_hour_matches_the_raw_table_sql(con) -> None:
 
 def test_run_history_matches_the_raw_table_sql(con) -> None:
     new = query(con, "analytics/run_history")
-    assert new == rows(con, ref.RUN_HISTORY)
+    assert new == rows(con, ref.before("run_history"))
     got = {r["run_id"]: r for r in new}
     # n1: d1, d2, a1, a3 (failed); spend 0.165 + 0.5 + (0.03 + 0.15 + 0.75 + 0.60 + 1.20 + 0.01) = 3.405
     assert (got["n1"]["calls"], got["n1"]["failed_calls"], got["n1"]["spend_usd"]) == (4, 1, D("3.405"))
@@ -137,7 +137,7 @@ def test_a_landed_run_shows_its_calls_before_pricing(tmp_path) -> None:
     load_run(con, tmp_path, "r1")  # landing only: no costs yet
     (run,) = query(con, "analytics/run_history")
     assert (run["run_id"], run["calls"], run["failed_calls"], run["spend_usd"]) == ("r1", 4, 1, D(0))
-    assert [run] == rows(con, ref.RUN_HISTORY)
+    assert [run] == rows(con, ref.before("run_history"))
 
 
 def _leaderboard_store() -> duckdb.DuckDBPyConnection:
@@ -155,7 +155,8 @@ def _leaderboard_store() -> duckdb.DuckDBPyConnection:
                   costs=(f"0.0{night + 1}", "0.001", "0", "0", f"0.00{task + 3}", "0"), passed=(night + task) % 3 != 0)
         if night < 3:
             for task in range(3):
-                _call(con, f"r{night:02}", f"c{night}-{task}", at, pm="an/c", task=f"t{task}", tokens=(50, 0, 0, 0, 9, 0),
+                _call(con, f"r{night:02}", f"c{night}-{task}", at, pm="an/c", task=f"t{task}",
+                      tokens=(50, 0, 0, 0, 9, 0),
                       costs=(f"0.00{task + night + 1}", "0", "0", "0", "0.002", "0"), passed=task != night)
     _call(con, "r01", "fail", datetime(2025, 9, 25, 2, 0, tzinfo=UTC), pm="an/c", status="error")
     rollup(con)
@@ -165,7 +166,7 @@ def _leaderboard_store() -> duckdb.DuckDBPyConnection:
 def test_leaderboard_from_night_usage_equals_the_daily_usage_leaderboard() -> None:
     con = _leaderboard_store()
     new = query(con, "analytics/leaderboard")
-    assert new == rows(con, ref.LEADERBOARD)
+    assert new == rows(con, ref.before("leaderboard"))
     got = {r["model"]: r for r in new}
     # 10 nights that passed (r07 quarantined) × 2 tasks = 20 attempts; an/c 3 nights × 3 tasks = 9
     assert (got["x"]["attempts"], got["c"]["attempts"]) == (20, 9)
@@ -176,19 +177,21 @@ def test_leaderboard_from_night_usage_equals_the_daily_usage_leaderboard() -> No
 @pytest.mark.parametrize("name", ["nightly_cost", "cost_per_solved_task", "task_stats", "cache_hit_rate",
                                   "output_input_ratio", "reasoning_share"])
 def test_queries_moved_off_daily_usage_scans_give_the_same_rows(con, name) -> None:
-    assert query(con, f"analytics/{name}") == rows(con, getattr(ref, name.upper()))
+    assert query(con, f"analytics/{name}") == rows(con, ref.before(name))
 
 
 def test_leaderboard_store_gives_the_same_rows_everywhere() -> None:
     con = _leaderboard_store()
-    for name in ("nightly_cost", "cost_per_solved_task", "task_stats", "cost_breakdown", "run_history", "cache_hit_rate",
-                 "output_input_ratio", "reasoning_share"):
-        assert query(con, f"analytics/{name}") == rows(con, getattr(ref, name.upper())), name
+    for name in ("nightly_cost", "cost_per_solved_task", "task_stats", "cost_breakdown", "run_history",
+                 "cache_hit_rate", "output_input_ratio", "reasoning_share"):
+        assert query(con, f"analytics/{name}") == rows(con, ref.before(name)), name
     for days in (2, 7):
-        assert query(con, "analytics/price_changes", window_days=days) == rows(con, ref.PRICE_CHANGES, {"window_days": days})
+        want = rows(con, ref.before("price_changes"), {"window_days": days})
+        assert query(con, "analytics/price_changes", window_days=days) == want
     roles = '{"coding": ["t0"], "all": ["math"]}'
     for params in ({"window_days": 14, "roles": "{}"}, {"window_days": 5, "roles": roles}):
-        assert query(con, "analytics/category_leaderboard", **params) == rows(con, ref.CATEGORY_LEADERBOARD, params)
+        want = rows(con, ref.before("category_leaderboard"), params)
+        assert query(con, "analytics/category_leaderboard", **params) == want
 
 
 def test_migration_0013_backfills_the_rollups_of_earlier_runs() -> None:
@@ -205,7 +208,8 @@ def test_migration_0013_backfills_the_rollups_of_earlier_runs() -> None:
           fx="0.5", window="off-peak", passed=True)
     _call(con, "n1", "a3", N1, pm="an/c", status="error")
     assert migrate(con) == ["0013_create_night_and_hourly_rollups"]
-    assert rows(con, "SELECT model, calls, failed_calls, spend_usd, input_uncached_usd FROM night_usage ORDER BY model") == [
+    got = rows(con, "SELECT model, calls, failed_calls, spend_usd, input_uncached_usd FROM night_usage ORDER BY model")
+    assert got == [
         {"model": "c", "calls": 1, "failed_calls": 1, "spend_usd": D(0), "input_uncached_usd": None},
         {"model": "v", "calls": 1, "failed_calls": 0, "spend_usd": D("0.165"), "input_uncached_usd": D("0.05")}]
     assert rows(con, "SELECT model, hour_utc, time_window, calls FROM hourly_usage") == [
@@ -217,7 +221,7 @@ def test_report_examples_pick_the_latest_answer_as_before(con) -> None:
     # d3 and d4 (n2) tie on passed for ds/v t1 vs d1 (n1): the later night wins; a tie on time keeps the smaller id
     _call(con, "n2", "d0", N2.replace(hour=9, minute=15), tokens=(1, 0, 0, 0, 1, 0), passed=True)  # same time as d4
     new = query(con, "report/examples")
-    assert new == rows(con, ref.EXAMPLES)
+    assert new == rows(con, ref.before("examples"))
     got = {(r["model"], r["task_id"], r["passed"]): r["case_id"] for r in new}
     assert got[("v", "t1", True)] == "d0"  # d0 and d4 both at 09:15 on n2: "d0" < "d4"
     assert got[("v", "t1", False)] == "d2"
