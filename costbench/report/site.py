@@ -7,7 +7,7 @@ for the same data (no wall-clock timestamps, stable ordering).
 
 Pages are the functions in :data:`PAGES`, each ``page(site, data)``; a new page is one function and
 one line there. Queries go through :class:`Data`, which runs each one once per build (pages share the
-scans), and charts are drawn at the end, each distinct spec once.
+scans), and charts are drawn in the background as pages hand them over, each distinct spec once.
 """
 
 from __future__ import annotations
@@ -117,7 +117,7 @@ class Site:
         return {"csv": f"data/{name}.csv", "json": f"data/{name}.json"}
 
     def chart(self, chart: report_charts.Chart | str) -> Markup:
-        """A placeholder for a chart drawn when the site finishes (an SVG string passes through)."""
+        """A placeholder for a chart, drawn meanwhile in the background (an SVG string passes through)."""
         if isinstance(chart, str):
             return Markup(chart)
         self._drawer.submit(chart)
