@@ -7,7 +7,7 @@ from datetime import UTC, datetime, time, timedelta
 
 import pytest
 
-from costbench.store.db import query
+from costbench.store.db import query, rows
 from tests.sql_fixtures import D, add_call, add_run, db, rollup
 
 E1, E2, E3 = "deepseek/y@2025-01-01", "deepseek/y@2025-09-05T16:00", "deepseek/y@2025-12-01"
@@ -115,3 +115,12 @@ def test_site_shows_reconciliation_fx_rates_window_events_and_unverified_marks(c
     assert "16:30–00:30 UTC" in page and "+300.0\u00a0%" in page
     change = next(p for p in (tmp_path / "changes").glob("*.html") if "window" not in p.name and "09-05" in p.name)
     assert "FX effect" in change.read_text() and "$40.0" in change.read_text()  # $0.04 per solved task, per 1,000
+
+
+def test_price_changes_match_their_sql_of_before(con) -> None:
+    """Each side's native spend now comes from the night_usage rollup, not calls + costs: the same rows."""
+    from tests import raw_reference_sql as ref
+
+    for days in (1, 7, 30):
+        assert query(con, "analytics/price_changes", window_days=days) == rows(con, ref.before("price_changes"),
+                                                                               {"window_days": days})

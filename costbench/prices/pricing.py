@@ -20,6 +20,7 @@ import duckdb
 from costbench.prices import costs
 from costbench.prices.fx import FxTable, load_fx
 from costbench.prices.book import PRICES_DIR, PriceBook, load_pricebook
+from costbench.store import rollup
 from costbench.store.db import opened, rows, sql_text
 from costbench.usage import TOKEN_FIELDS, Usage
 
@@ -266,9 +267,8 @@ def price_run(con: duckdb.DuckDBPyConnection, run_id: str, pricer: Pricer | None
 
 
 def refresh_rollup(con: duckdb.DuckDBPyConnection, run_id: str) -> None:
-    """Rebuild the ``daily_usage`` rollup of one run (analytics over long histories read it)."""
-    con.execute("DELETE FROM daily_usage WHERE run_id = ?", [run_id])
-    con.execute(sql_text("staging/refresh_daily_usage"), {"run_id": run_id})
+    """Rebuild the rollups of one run (analytics over long histories read them); see costbench.store.rollup."""
+    rollup.refresh_rollup(con, run_id)
 
 
 def reprice(con: duckdb.DuckDBPyConnection, since: date, pricer: Pricer | None = None) -> dict[str, int]:

@@ -1,9 +1,9 @@
 """Charts for the report as inline SVG, rendered offline from Vega-Lite specs with vl-convert.
 
 Specs are plain dicts (no altair needed); numbers are converted to float only here, for drawing.
-Chart functions return a :class:`Chart` (the spec); :func:`draw_all` draws each distinct spec once,
-two at a time (vl-convert releases the GIL), and keeps the SVGs by spec hash in the site's ``.charts/``
-folder, so a rebuild redraws only the charts whose data changed. Money axes are in
+Chart functions return a :class:`Chart` (the spec); a :class:`Drawer` draws each distinct spec once, in the
+background while the site goes on, and keeps the SVGs by spec hash in the site's ``.charts/`` folder, so a
+rebuild redraws only the charts whose data changed. Money axes are in
 USD per 1,000 solved tasks, with a ``$`` on every tick. The SVGs scale down with the page (CSS).
 """
 
@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -50,22 +50,57 @@ def _svg(spec: str) -> str:
     return svg[svg.find("<svg"):] if "<svg" in svg else svg
 
 
+class Drawer:
+    """Draws each distinct chart spec once, starting as soon as a page hands it over, on background threads:
+    vl-convert renders in its own V8 thread with the GIL released, so drawing overlaps the site's remaining
+    queries and templates. (Worker processes were measured slower on this shared 2-core machine and would
+    re-import the caller's main module.) ``cache`` keeps SVGs by spec hash between builds."""
+
+    def __init__(self, cache: Path | None = None, workers: int = 2) -> None:
+        self.cache, self.workers = cache, workers
+        self._specs: dict[str, str] = {}
+        self._done: dict[str, str] = {}
+        self._drawing: dict[str, Future[str]] = {}
+        self._pool: ThreadPoolExecutor | None = None
+
+    def submit(self, chart: Chart) -> None:
+        """Start drawing one chart (a spec seen before, or cached, is not drawn again)."""
+        if chart.key in self._specs:
+            return
+        self._specs[chart.key] = chart.spec
+        cached = self.cache / f"{chart.key}.svg" if self.cache is not None else None
+        if cached is not None and cached.is_file():
+            self._done[chart.key] = cached.read_text(encoding="utf-8")
+            return
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="costbench-chart")
+        self._drawing[chart.key] = self._pool.submit(_svg, chart.spec)
+
+    def finish(self) -> dict[str, str]:
+        """SVG per chart key: waits for the drawing, updates and prunes the cache."""
+        drawn = {key: future.result() for key, future in self._drawing.items()}
+        if self._pool is not None:
+            self._pool.shutdown()
+        if self.cache is not None:
+            self._store(drawn)
+        return {**self._done, **drawn}
+
+    def _store(self, drawn: dict[str, str]) -> None:
+        assert self.cache is not None
+        self.cache.mkdir(parents=True, exist_ok=True)
+        for key, svg in drawn.items():
+            (self.cache / f"{key}.svg").write_text(svg, encoding="utf-8")
+        for stale in self.cache.glob("*.svg"):  # charts no page uses any more
+            if stale.stem not in self._specs:
+                stale.unlink()
+
+
 def draw_all(charts: list[Chart], cache: Path | None = None, workers: int = 2) -> dict[str, str]:
     """SVG per chart key, each distinct spec drawn once; ``cache`` keeps SVGs by spec hash between builds."""
-    distinct = {c.key: c.spec for c in charts}
-    done = {k: (cache / f"{k}.svg").read_text(encoding="utf-8") for k in distinct
-            if cache is not None and (cache / f"{k}.svg").is_file()}
-    todo = {k: spec for k, spec in distinct.items() if k not in done}
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        drawn = dict(zip(todo, pool.map(_svg, todo.values()), strict=True))
-    if cache is not None:
-        cache.mkdir(parents=True, exist_ok=True)
-        for key, svg in drawn.items():
-            (cache / f"{key}.svg").write_text(svg, encoding="utf-8")
-        for stale in cache.glob("*.svg"):  # charts no page uses any more
-            if stale.stem not in distinct:
-                stale.unlink()
-    return {**done, **drawn}
+    drawer = Drawer(cache, workers)
+    for chart in charts:
+        drawer.submit(chart)
+    return drawer.finish()
 
 
 def _f(value: Decimal | float | None, scale: int = 1) -> float | None:

@@ -19,6 +19,7 @@ from costbench.store.precision import load_precision
 from costbench.errors import StoreError
 from costbench.config import Config
 from costbench.store.db import LoadResult, connect, migrate
+from costbench.store.rollup import refresh_rollup
 
 _CALL_COLUMNS = (
     "call_id", "run_id", "shard", "provider", "model", "dialect", "task_id", "task_version",
@@ -126,6 +127,7 @@ def load_run(con: duckdb.DuckDBPyConnection, landing: Path, run_id: str) -> Load
         if len(grades):
             con.execute(_INSERT_GRADES)
         load_precision(con, journal.run_dir(landing, run_id), run_id)
+        refresh_rollup(con, run_id)  # a landed run shows its calls before (or without) pricing
         after = _counts(con, run_id)
         con.execute("COMMIT")
     except duckdb.Error as exc:

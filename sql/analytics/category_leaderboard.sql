@@ -10,9 +10,9 @@ WITH win_runs AS (
     WHERE status = 'ok'
       AND run_at > (SELECT max(run_at) FROM runs WHERE status = 'ok') - to_days(CAST($window_days AS INTEGER))
 ),
-task_cats AS (   -- the category of each task version run in the window
-    SELECT DISTINCT c.run_id, c.task_id, c.task_version, c.task_category
-    FROM calls c JOIN win_runs w USING (run_id)
+task_cats AS (   -- the category of each task version run in the window (daily_usage carries it)
+    SELECT DISTINCT d.run_id, d.task_id, d.task_version, d.task_category
+    FROM daily_usage d JOIN win_runs w USING (run_id)
 ),
 role_map AS (
     SELECT k AS grp, unnest(CAST(json_extract(CAST($roles AS JSON), '$."' || k || '"') AS VARCHAR[])) AS item
@@ -34,24 +34,25 @@ units AS (
            sum(o.spend_usd) AS spend_usd, sum(o.solved) AS solved
     FROM ok o JOIN nights n USING (provider, model, grp) GROUP BY ALL
 ),
-numbered AS (
+numbered AS (   -- gkey: an integer per group, so the draws join and group on integers, not three strings
     SELECT *, row_number() OVER (PARTITION BY provider, model, grp ORDER BY unit) - 1 AS idx,
-           count(*) OVER (PARTITION BY provider, model, grp) AS n
+           count(*) OVER (PARTITION BY provider, model, grp) AS n,
+           dense_rank() OVER (ORDER BY provider, model, grp) AS gkey
     FROM units
 ),
-sizes AS (SELECT DISTINCT provider, model, grp, n FROM numbered),
+sizes AS (SELECT DISTINCT gkey, provider, model, grp, n FROM numbered),
 draws AS (
-    SELECT s.provider, s.model, s.grp, r.rep, hash(r.rep, i.i, s.provider, s.model, s.grp) % s.n AS idx
+    SELECT s.gkey, r.rep, hash(r.rep, i.i, s.provider, s.model, s.grp) % s.n AS idx
     FROM sizes s CROSS JOIN range(200) r(rep) CROSS JOIN LATERAL (SELECT unnest(range(s.n)) AS i) i
 ),
 replicates AS (
-    SELECT d.provider, d.model, d.grp, d.rep, money_div(sum(u.spend_usd), sum(u.solved)) AS cpst_usd
-    FROM draws d JOIN numbered u ON u.provider = d.provider AND u.model = d.model AND u.grp = d.grp AND u.idx = d.idx
+    SELECT d.gkey, d.rep, money_div(sum(u.spend_usd), sum(u.solved)) AS cpst_usd
+    FROM draws d JOIN numbered u ON u.gkey = d.gkey AND u.idx = d.idx
     GROUP BY ALL
 ),
 ci AS (
-    SELECT provider, model, grp, quantile_disc(cpst_usd, 0.025) AS lo, quantile_disc(cpst_usd, 0.975) AS hi
-    FROM replicates GROUP BY ALL
+    SELECT s.provider, s.model, s.grp, quantile_disc(r.cpst_usd, 0.025) AS lo, quantile_disc(r.cpst_usd, 0.975) AS hi
+    FROM replicates r JOIN sizes s USING (gkey) GROUP BY ALL
 ),
 totals AS (
     SELECT provider, model, grp, bool_or(simulated) AS simulated, count(DISTINCT run_id) AS nights,

@@ -1,21 +1,17 @@
 -- Where the money goes: tokens and USD per usage field (native cost × the call's FX rate).
 -- Grain: one row per provider × model × usage field, over runs that passed the gate. No parameters.
-WITH per_rate AS (   -- summed per FX rate first, so the six fields are unpivoted over a few rows, not every call
-    SELECT c.provider, c.model, k.fx_rate_to_usd AS fx,
-           sum(c.input_uncached_tokens) AS t_in, sum(c.cache_read_tokens) AS t_rd, sum(c.cache_write_5m_tokens) AS t_w5,
-           sum(c.cache_write_1h_tokens) AS t_w1, sum(c.output_tokens) AS t_out,
-           sum(k.input_uncached_cost) AS c_in, sum(k.cache_read_cost) AS c_rd, sum(k.cache_write_5m_cost) AS c_w5,
-           sum(k.cache_write_1h_cost) AS c_w1, sum(k.output_cost) AS c_out, sum(k.request_fee) AS c_fee
-    FROM calls c JOIN costs k USING (call_id) JOIN runs r ON r.run_id = c.run_id AND r.status = 'ok'
-    GROUP BY ALL
+-- Reads the night_usage rollup: its priced rows (entry_id set) carry each field's exact USD sum.
+WITH priced AS (
+    SELECT n.* FROM night_usage n JOIN runs r ON r.run_id = n.run_id AND r.status = 'ok'
+    WHERE n.entry_id IS NOT NULL
 ),
-fields AS (   -- native cost × FX rate is exact in DECIMAL, so summing before multiplying changes nothing
-    SELECT provider, model, 'input_uncached' AS field, t_in AS tokens, c_in * fx AS usd FROM per_rate
-    UNION ALL SELECT provider, model, 'cache_read', t_rd, c_rd * fx FROM per_rate
-    UNION ALL SELECT provider, model, 'cache_write_5m', t_w5, c_w5 * fx FROM per_rate
-    UNION ALL SELECT provider, model, 'cache_write_1h', t_w1, c_w1 * fx FROM per_rate
-    UNION ALL SELECT provider, model, 'output', t_out, c_out * fx FROM per_rate
-    UNION ALL SELECT provider, model, 'request_fee', 0, c_fee * fx FROM per_rate
+fields AS (
+    SELECT provider, model, 'input_uncached' AS field, input_uncached_tokens AS tokens, input_uncached_usd AS usd FROM priced
+    UNION ALL SELECT provider, model, 'cache_read', cache_read_tokens, cache_read_usd FROM priced
+    UNION ALL SELECT provider, model, 'cache_write_5m', cache_write_5m_tokens, cache_write_5m_usd FROM priced
+    UNION ALL SELECT provider, model, 'cache_write_1h', cache_write_1h_tokens, cache_write_1h_usd FROM priced
+    UNION ALL SELECT provider, model, 'output', output_tokens, output_usd FROM priced
+    UNION ALL SELECT provider, model, 'request_fee', 0, request_fee_usd FROM priced
 ),
 per_field AS (
     SELECT provider, model, field, sum(tokens) AS tokens, sum(usd)::DECIMAL(38, 12) AS cost_usd

@@ -5,12 +5,17 @@
 -- Bootstrap: 200 deterministic replicates resampling clusters with replacement (stable_pick: an integer hash
 -- seeded by md5('provider/model'), the same on every DuckDB version; see migration 0008): whole
 -- nights once a model has 10 or more, (night, task) pairs before that; interval = 2.5 % / 97.5 % discrete
--- quantiles of the replicates' cost per solved task. No parameters. Reads the daily_usage rollup.
-WITH ok AS (      -- the daily_usage rollup (one row per run × model × task version × price entry)
-    SELECT d.*, r.simulated, r.pricebook_version,
+-- quantiles of the replicates' cost per solved task. No parameters. Reads the night_usage rollup (one row per
+-- run × model × price entry), and daily_usage only for the (night, task) units of models with under 10 nights.
+WITH ok AS (      -- the night_usage rollup; token sums NULL only when every call's usage was NULL, counted as 0
+    SELECT d.run_id, d.provider, d.model, d.entry_id, d.calls, d.attempts, d.solved, d.spend_usd,
+           coalesce(d.input_uncached_tokens, 0) AS input_uncached_tokens, coalesce(d.cache_read_tokens, 0) AS cache_read_tokens,
+           coalesce(d.cache_write_5m_tokens, 0) AS cache_write_5m_tokens,
+           coalesce(d.cache_write_1h_tokens, 0) AS cache_write_1h_tokens, coalesce(d.output_tokens, 0) AS output_tokens,
+           r.simulated, r.pricebook_version,
            pe.input_uncached_per_mtok * pe.fx_rate_to_usd AS list_in_usd,   -- list prices of the entry that priced it
            pe.output_per_mtok * pe.fx_rate_to_usd AS list_out_usd
-    FROM daily_usage d JOIN runs r ON r.run_id = d.run_id AND r.status = 'ok'
+    FROM night_usage d JOIN runs r ON r.run_id = d.run_id AND r.status = 'ok'
     LEFT JOIN price_entries pe ON pe.entry_id = d.entry_id AND pe.pricebook_version = r.pricebook_version
 ),
 nights AS (
@@ -18,21 +23,32 @@ nights AS (
 ),
 units AS (
     -- the resampled cluster: a whole night once there are 10 or more, else a (night, task) pair
-    SELECT o.provider, o.model, CASE WHEN n.runs >= 10 THEN o.run_id ELSE o.run_id || '/' || o.task_id END AS unit,
-           sum(o.spend_usd) AS spend_usd, sum(o.solved) AS solved
-    FROM ok o JOIN nights n USING (provider, model) GROUP BY ALL
+    SELECT o.provider, o.model, o.run_id AS unit, sum(o.spend_usd) AS spend_usd, sum(o.solved) AS solved
+    FROM ok o JOIN nights n USING (provider, model) WHERE n.runs >= 10 GROUP BY ALL
+    UNION ALL
+    SELECT d.provider, d.model, d.run_id || '/' || d.task_id, sum(d.spend_usd), sum(d.solved)
+    FROM daily_usage d JOIN runs r ON r.run_id = d.run_id AND r.status = 'ok'
+    JOIN nights n ON n.provider = d.provider AND n.model = d.model AND n.runs < 10
+    GROUP BY ALL
 ),
 numbered AS (   -- integers only from here on: mkey per model, its seed, unit index and count
-    SELECT *, (row_number() OVER (PARTITION BY provider, model ORDER BY unit) - 1)::UBIGINT AS idx,
-           (count(*) OVER (PARTITION BY provider, model))::UBIGINT AS n,
+    SELECT *, row_number() OVER (PARTITION BY provider, model ORDER BY unit) - 1 AS idx,
+           count(*) OVER (PARTITION BY provider, model) AS n,
            dense_rank() OVER (ORDER BY provider, model) AS mkey,
            ('0x' || left(md5(provider || '/' || model), 7))::BIGINT AS seed
     FROM units
 ),
-draws AS (      -- replicate rep draws n units: draw i picks stable_pick(model's md5 seed, rep, i, n)
-    SELECT u.mkey, r.rep, stable_pick(u.seed, r.rep, u.idx, u.n) AS idx
+    -- Replicate rep draws n units: draw i picks stable_pick(seed, rep, i, n) (migration 0008), computed here in
+    -- its three rounds one column at a time: the nested macro repeats each inner round and works in HUGEINT
+    -- (9x slower); every value stays below 2^48, so BIGINT gives the same integers. The first round's
+    -- "% (2^31 - 1)" is left out: seed < 2^28 and rep * 65537 + i < 2^28 (i < 255 M), so their xor is too.
+draw0 AS (
+    SELECT u.mkey, r.rep, u.n, xor(u.seed, r.rep * 65537 + u.idx) AS z
     FROM numbered u CROSS JOIN range(200) r(rep)
 ),
+draw1 AS (SELECT mkey, rep, n, (z * 48271) % 2147483647 AS z FROM draw0),
+draw2 AS (SELECT mkey, rep, n, (xor(z, z >> 13) * 69621) % 2147483647 AS z FROM draw1),
+draws AS (SELECT mkey, rep, ((xor(z, z >> 17) * 48271) % 2147483647) % n AS idx FROM draw2),
 replicates AS (
     SELECT d.mkey, d.rep, money_div(sum(u.spend_usd), sum(u.solved)) AS cpst_usd
     FROM draws d JOIN numbered u ON u.mkey = d.mkey AND u.idx = d.idx

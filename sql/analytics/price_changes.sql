@@ -58,13 +58,14 @@ sides AS (
     FROM windowed GROUP BY ALL
 ),
 side_native AS (   -- each side's spend in USD as billed, and its native spend at the FX in force at D
-    SELECT w.entry_id, w.after, sum(k.total_usd)::DECIMAL(38, 12) AS spend_usd,
-           sum(k.total * CASE WHEN k.currency = ch.currency THEN ch.rate_d
-                              ELSE (ch.rate_d * ch.conv)::DECIMAL(38, 12) END)::DECIMAL(38, 12) AS spend_at_fx_of_d
+    -- (the priced rows of the night_usage rollup: Σ total × rate = Σ (total × rate), exact in DECIMAL)
+    SELECT w.entry_id, w.after, sum(n.spend_usd)::DECIMAL(38, 12) AS spend_usd,
+           sum(n.total_native * CASE WHEN n.currency = ch.currency THEN ch.rate_d
+                                     ELSE (ch.rate_d * ch.conv)::DECIMAL(38, 12) END)::DECIMAL(38, 12) AS spend_at_fx_of_d
     FROM (SELECT DISTINCT entry_id, after, run_id, provider, model FROM windowed) w
     JOIN changes ch ON ch.entry_id = w.entry_id
-    JOIN calls c ON c.run_id = w.run_id AND c.provider = w.provider AND c.model = w.model
-    JOIN costs k ON k.call_id = c.call_id
+    JOIN night_usage n ON n.run_id = w.run_id AND n.provider = w.provider AND n.model = w.model
+     AND n.entry_id IS NOT NULL
     GROUP BY ALL
 ),
 paired AS (

@@ -1,11 +1,12 @@
 -- Share of billed output that was hidden reasoning.
 -- Grain: one row per provider × model over runs that passed the gate. No parameters.
-SELECT c.provider,
-       c.model,
-       sum(c.reasoning_tokens)                                                    AS reasoning_tokens,
-       sum(c.output_tokens)                                                       AS output_tokens,
-       (sum(c.reasoning_tokens) / nullif(sum(c.output_tokens), 0))::DOUBLE        AS reasoning_share
-FROM calls c JOIN runs r ON r.run_id = c.run_id AND r.status = 'ok'
-WHERE c.status = 'ok'
+-- Reads the night_usage rollup (its ok_* sums: successful calls only).
+SELECT n.provider,
+       n.model,
+       sum(n.ok_reasoning_tokens)                                                 AS reasoning_tokens,
+       sum(n.ok_output_tokens)                                                    AS output_tokens,
+       (sum(n.ok_reasoning_tokens) / nullif(sum(n.ok_output_tokens), 0))::DOUBLE  AS reasoning_share
+FROM night_usage n JOIN runs r ON r.run_id = n.run_id AND r.status = 'ok'
+WHERE n.ok_calls > 0
 GROUP BY ALL
-ORDER BY c.provider, c.model
+ORDER BY n.provider, n.model

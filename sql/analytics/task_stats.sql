@@ -1,15 +1,11 @@
 -- Per task version: attempts, success rate, spend and cost per solved case, average tokens per call.
 -- Grain: one row per provider × model × task version, over runs that passed the gate. No parameters.
--- Reads the daily_usage rollup; only the task category comes from the calls (one small distinct scan).
-WITH categories AS (
-    SELECT task_id, task_version, any_value(task_category) AS category
-    FROM (SELECT DISTINCT task_id, task_version, task_category FROM calls) GROUP BY ALL
-)
+-- Reads the daily_usage rollup, which carries each task version's category.
 SELECT d.provider,
        d.model,
        d.task_id,
        d.task_version,
-       any_value(k.category)                                            AS category,
+       any_value(d.task_category)                                       AS category,
        sum(d.attempts)                                                  AS attempts,
        sum(d.solved)                                                    AS solved,
        (sum(d.solved) / nullif(sum(d.attempts), 0))::DOUBLE             AS success_rate,
@@ -19,6 +15,5 @@ SELECT d.provider,
         / sum(d.calls))::DOUBLE                                         AS avg_input_tokens,     -- per call
        (sum(d.output_tokens) / sum(d.calls))::DOUBLE                    AS avg_output_tokens
 FROM daily_usage d JOIN runs r ON r.run_id = d.run_id AND r.status = 'ok'
-LEFT JOIN categories k ON k.task_id = d.task_id AND k.task_version = d.task_version
 GROUP BY d.provider, d.model, d.task_id, d.task_version
 ORDER BY d.task_id, d.task_version, d.provider, d.model
