@@ -93,6 +93,12 @@ model = "deepseek-chat"
     return load_config(path)
 
 
+def calls_per_repeat(tmp: Path) -> int:
+    """Calls one repeat of the bench's tasks makes (their case windows and turns, as planned today)."""
+    cfg = bench_config(tmp / "count", "http://127.0.0.1:9", 1, 1)
+    return sum(a.task.calls_per_case for a in plan(cfg, load_catalog(cfg.paths.catalog)))
+
+
 def _requests(cfg: Config) -> list[tuple[str, bytes, list[dict[str, str]], int]]:
     adapter = get_adapter("deepseek")
     out = []
@@ -193,7 +199,8 @@ def rate_limited(url: str, rpm: int, calls_wanted: int, overdrive: float) -> Non
     """More than a window's worth of calls against the emulator's limit: 429s show a client too fast."""
     configure(url, latency_ms=0, rate_limits={"deepseek-chat": {"rpm": rpm, "tpm": None}})
     with tempfile.TemporaryDirectory() as tmp:
-        cfg = bench_config(Path(tmp), url, 16, max(1, -(-calls_wanted // 9)), rpm=int(rpm * overdrive))
+        cfg = bench_config(Path(tmp), url, 16, max(1, -(-calls_wanted // calls_per_repeat(Path(tmp)))),
+                           rpm=int(rpm * overdrive))
         cfg = cfg.model_copy(update={"run": cfg.run.model_copy(update={"max_retries": 0})})  # a 429 stays a 429
         before = len(httpx2.get(f"{url}/_emulator/ledger", timeout=10).json())
         n, elapsed = run(costbench_run(cfg, "bench-rpm"))
@@ -217,7 +224,7 @@ def machine_speed() -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--calls", type=int, default=900, help="calls per measurement (about)")
+    parser.add_argument("--calls", type=int, default=900, help="calls per measurement (about; whole repeats)")
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds per point (medians printed)")
     parser.add_argument("--points", default="0,50", help="which latency points to run (0: vs bare and SDK; 50: ceiling)")
     parser.add_argument("--rpm", action="store_true", help="run the rate-limited check instead (≥ 100 s at default)")
@@ -230,7 +237,8 @@ def main() -> None:
         with emulator_process() as url:
             rate_limited(url, 600, args.rpm_calls, args.overdrive)
         return
-    repeats = max(1, args.calls // 9)
+    with tempfile.TemporaryDirectory() as tmp:
+        repeats = max(1, args.calls // calls_per_repeat(Path(tmp)))
     wanted = {int(p) for p in args.points.split(",")}
     for latency, concurrency, sdk in ((0, 32, True), (50, 64, False)):
         if latency not in wanted:
