@@ -19,17 +19,24 @@ from costbench.run.transport import MAX_HEADER_BYTES, ResponseTooLarge, UnsafeHe
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
-async def serve(routes: dict[str, Handler]) -> tuple[web.AppRunner, str]:
-    """An aiohttp app on a free loopback port; returns its runner and base URL."""
+async def serve(routes: dict[str, Handler], tls: tuple[str, str] | None = None) -> tuple[web.AppRunner, str]:
+    """An aiohttp app on a free loopback port (HTTPS with ``tls`` = (cert file, key file)); returns its runner
+    and base URL."""
+    import ssl
+
     app = web.Application()
     for path, handler in routes.items():
         app.router.add_route("*", path, handler)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
+    server_ctx = None
+    if tls is not None:
+        server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        server_ctx.load_cert_chain(*tls)
+    site = web.TCPSite(runner, "127.0.0.1", 0, ssl_context=server_ctx)
     await site.start()
     port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    return runner, f"http://127.0.0.1:{port}"
+    return runner, f"{'https' if tls else 'http'}://127.0.0.1:{port}"
 
 
 async def raw_server(reply: bytes, seen: list[bytes]) -> tuple[asyncio.Server, str]:
@@ -263,8 +270,6 @@ def _self_signed(tmp_path: Any) -> tuple[str, str]:
 
 @pytest.mark.parametrize("trusted", [True, False])
 def test_https_verifies_the_server_certificate(tmp_path, monkeypatch, trusted: bool) -> None:
-    import ssl
-
     cert, key = _self_signed(tmp_path)
     if trusted:
         monkeypatch.setenv("SSL_CERT_FILE", cert)  # honoured as httpx2 does (trust_env)
@@ -276,17 +281,9 @@ def test_https_verifies_the_server_certificate(tmp_path, monkeypatch, trusted: b
         return web.json_response({"tls": request.secure})
 
     async def go() -> dict[str, Any]:
-        app = web.Application()
-        app.router.add_get("/hello", hello)
-        runner = web.AppRunner(app, access_log=None)
-        await runner.setup()
-        server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-        server_ctx.load_cert_chain(cert, key)
-        site = web.TCPSite(runner, "127.0.0.1", 0, ssl_context=server_ctx)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        runner, url = await serve({"/hello": hello}, tls=(cert, key))
         try:
-            async with client(f"https://127.0.0.1:{port}") as http:
+            async with client(url) as http:
                 return (await http.get("hello")).json()
         finally:
             await runner.cleanup()
@@ -324,8 +321,6 @@ async def connect_proxy(log: list[str], relayed: list[bytes]) -> tuple[asyncio.S
 def test_https_through_a_connect_proxy_from_the_environment(tmp_path, monkeypatch) -> None:
     """HTTPS_PROXY: the client opens a CONNECT tunnel and speaks TLS to the provider through it, so the proxy
     sees the target host and port only, never the path, the body or the API key."""
-    import ssl
-
     cert, key = _self_signed(tmp_path)
     monkeypatch.setenv("SSL_CERT_FILE", cert)
     for var in ("NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy", "HTTP_PROXY", "http_proxy"):
@@ -338,22 +333,14 @@ def test_https_through_a_connect_proxy_from_the_environment(tmp_path, monkeypatc
                                   "body": await request.json()})
 
     async def go() -> dict[str, Any]:
-        app = web.Application()
-        app.router.add_post("/v1/chat", chat)
-        runner = web.AppRunner(app, access_log=None)
-        await runner.setup()
-        server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-        server_ctx.load_cert_chain(cert, key)
-        site = web.TCPSite(runner, "127.0.0.1", 0, ssl_context=server_ctx)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        runner, url = await serve({"/v1/chat": chat}, tls=(cert, key))
         proxy, proxy_url = await connect_proxy(tunnels, relayed)
         monkeypatch.setenv("HTTPS_PROXY", proxy_url)
         try:
-            async with provider_client(f"https://127.0.0.1:{port}/", headers={"Authorization": "Bearer sk-secret-42"},
+            async with provider_client(url + "/", headers={"Authorization": "Bearer sk-secret-42"},
                                        timeout_s=10, connections=2) as http:
                 answer = (await http.post("v1/chat", json={"prompt": "plain words"})).json()
-                return answer | {"port": port}
+                return answer | {"port": int(url.rsplit(":", 1)[1])}
         finally:
             proxy.close()
             await runner.cleanup()
