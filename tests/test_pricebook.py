@@ -191,6 +191,10 @@ def test_user_price_books_and_price_as(tmp_path) -> None:
     usage = Usage(input_uncached_tokens=1_000_000, output_tokens=1_000_000)
     assert pricer.cost_usd("localproxy", "gpt-5-mini", at, usage) == Decimal("2.25")
     assert pricer.cost_usd("acme", "m1", at, usage) == Decimal("5.10")          # 1.10 + 4 from the user file
+    # a call charged at its worst case (usage unreadable) is priced as openai too: 1M prompt + 1M output tokens
+    worst = pricer.worst_case("localproxy", "gpt-5-mini", at, 1_000_000, 1_000_000)
+    assert worst.entry_id.startswith("openai/gpt-5-mini@") and worst.total_usd == pricer.worst_case_usd(
+        "localproxy", "gpt-5-mini", at, 1_000_000, 1_000_000) >= Decimal("2.25")
     with pytest.raises(UnknownModel, match=r"\[prices\] paths of costbench.toml, or set price_as"):
         Pricer.load().cost_usd("localproxy", "gpt-5-mini", at, usage)
     listed = CliRunner().invoke(main, ["prices", "list", "--config", str(tmp_path / "costbench.toml")])

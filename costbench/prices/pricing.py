@@ -19,7 +19,7 @@ import duckdb
 
 from costbench.prices import costs
 from costbench.prices.fx import FxTable, load_fx
-from costbench.prices.book import PRICES_DIR, PriceBook, load_pricebook
+from costbench.prices.book import PRICES_DIR, PriceBook, PriceEntry, load_pricebook
 from costbench.store import rollup
 from costbench.store.db import opened, rows, sql_text
 from costbench.usage import TOKEN_FIELDS, Usage
@@ -98,10 +98,8 @@ class Pricer:
     def worst_case(self, provider: str, model: str, at: datetime, prompt_tokens: int, max_output: int) -> costs.Cost:
         """:meth:`worst_case_usd` as a cost with its breakdown: every prompt token at the dearest input rate
         (shown as input), every output token at the dearest output rate, plus the request fee."""
-        entry = self.book.price_for(provider, model, at)
-        sets = [entry.rates, *(t.rates for t in entry.tiers), *(w.rates for w in entry.windows)]
-        per_in = max(max(v for k, v in r.per_field().items() if k != "output") for r in sets)
-        per_out = max(r.output for r in sets)
+        entry = self.entry(provider, model, at)
+        per_in, per_out = _dearest(entry)
         breakdown = {f: Decimal(0) for f in ("cache_read", "cache_write_5m", "cache_write_1h")}
         breakdown |= {"input_uncached": prompt_tokens * per_in / costs.MTOK, "output": max_output * per_out / costs.MTOK,
                       "request_fee": entry.request_fee}
@@ -115,14 +113,18 @@ class Pricer:
         entry = self.entry(provider, model, at)
         key = (entry.entry_id, at.date())
         if key not in self._worst_rates:
-            sets = [entry.rates, *(t.rates for t in entry.tiers), *(w.rates for w in entry.windows)]
-            per_in = max(max(v for k, v in r.per_field().items() if k != "output") for r in sets)
-            per_out = max(r.output for r in sets)
+            per_in, per_out = _dearest(entry)
             fx = self.fx.rate(entry.currency, at)
             self._worst_rates[key] = (per_in * fx / costs.MTOK, per_out * fx / costs.MTOK, entry.request_fee * fx)
         per_in_usd, per_out_usd, fee_usd = self._worst_rates[key]
         return prompt_tokens * per_in_usd + max_output * per_out_usd + fee_usd
 
+
+def _dearest(entry: PriceEntry) -> tuple[Decimal, Decimal]:
+    """The entry's dearest input-side rate (any tier, window or cache write) and dearest output rate, per Mtok."""
+    sets = [entry.rates, *(t.rates for t in entry.tiers), *(w.rates for w in entry.windows)]
+    per_in = max(max(v for k, v in r.per_field().items() if k != "output") for r in sets)
+    return per_in, max(r.output for r in sets)
 
 _CALLS_TO_PRICE = """
 SELECT call_id, run_id, provider, model, requested_at, input_uncached_tokens, cache_read_tokens,
