@@ -12,8 +12,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from costbench.bills.sources import BillError, ReadContext, dig, read_json
-from costbench.bills.stage import Staged, raw_json, row
+from costbench.bills.sources import ReadContext, dig, read_json
+from costbench.bills.stage import Staged, bucket_results, raw_json, row
 
 FORMAT = "anthropic-usage"
 FIELDS = {"row_key": "starting_at + group", "occurred_at": "starting_at", "period_end": "ending_at",
@@ -54,13 +54,4 @@ def read(path: Path, ctx: ReadContext) -> Staged:
     """Stage every result of every bucket of every page; record number = line."""
     data = read_json(path)
     pages = data if isinstance(data, list) and data and "results" not in data[0] else [data]
-    staged, line = Staged(FIELDS), 0
-    for page in pages:
-        buckets = page.get("data") if isinstance(page, dict) and "data" in page else page
-        if not isinstance(buckets, list):
-            raise BillError(f"{path}: expected a usage_report page ({{\"data\": [buckets]}}) or a list of them")
-        for bucket in buckets:
-            for res in bucket.get("results") or []:
-                line += 1
-                staged.rows.append(_row(bucket, res, line))
-    return staged
+    return bucket_results(path, pages, FIELDS, _row, 'a usage_report page ({"data": [buckets]}) or a list of them')

@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from costbench.bills.anthropic_usage import granularity
-from costbench.bills.sources import BillError, ReadContext, read_json
-from costbench.bills.stage import Staged, raw_json, row
+from costbench.bills.sources import ReadContext, read_json
+from costbench.bills.stage import Staged, bucket_results, raw_json, row
 
 FORMAT = "openai-usage"
 FIELDS = {"row_key": "start_time + group", "occurred_at": "start_time", "period_end": "end_time",
@@ -48,13 +48,4 @@ def read(path: Path, ctx: ReadContext) -> Staged:
     """Stage every result of every bucket; record number = line."""
     data = read_json(path)
     pages = data if isinstance(data, list) and data and isinstance(data[0], dict) and "data" in data[0] else [data]
-    staged, line = Staged(FIELDS), 0
-    for page in pages:
-        buckets = page.get("data") if isinstance(page, dict) else page
-        if not isinstance(buckets, list):
-            raise BillError(f"{path}: expected an organization usage page ({{\"object\": \"page\", \"data\": [...]}})")
-        for bucket in buckets:
-            for res in bucket.get("results") or []:
-                line += 1
-                staged.rows.append(_row(bucket, res, line))
-    return staged
+    return bucket_results(path, pages, FIELDS, _row, 'an organization usage page ({"object": "page", "data": [...]})')

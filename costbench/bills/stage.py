@@ -7,12 +7,15 @@ A staged row is text (as read) in the columns of :data:`COLUMNS`; SQL casts and 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from decimal import Decimal
 from typing import Any
 
 import duckdb
 
+from costbench.bills.sources import BillError
 from costbench.secrets import redact
 
 COLUMNS = (
@@ -35,6 +38,22 @@ class Staged:
     """True when the importer already created the ``bill_stage`` temp table itself (bulk CSV reads)."""
     columns: list[str] | None = None
     """The CSV header when ``raw`` holds each row's values as a JSON array (bulk CSV: half the bytes)."""
+
+
+def bucket_results(path: Path, pages: list[Any], fields: dict[str, str],
+                   make_row: Callable[[dict[str, Any], dict[str, Any], int], dict[str, Any]], expected: str) -> Staged:
+    """Stage every result of every bucket of every page of a usage report (pages → ``data`` → ``results``, the shape
+    of Anthropic's and OpenAI's usage APIs); record number = line."""
+    staged, line = Staged(fields), 0
+    for page in pages:
+        buckets = page.get("data") if isinstance(page, dict) else page
+        if not isinstance(buckets, list):
+            raise BillError(f"{path}: expected {expected}")
+        for bucket in buckets:
+            for res in bucket.get("results") or []:
+                line += 1
+                staged.rows.append(make_row(bucket, res, line))
+    return staged
 
 
 def text(value: Any) -> str | None:
