@@ -20,6 +20,7 @@ from costbench.store import loader
 from costbench.prices import pricing
 from costbench.store import quality
 from costbench.report import site as report
+from costbench.report.formatting import usd
 from costbench.config import Config, Paths
 from costbench.store.quality import QualityReport
 from costbench.run import runner
@@ -94,8 +95,8 @@ def replay(cfg: Config, start: date, count: int, emulator_url: str | None = None
     results = []
     for at in nights(start, count):
         night = run_night(cfg, run_at=at, emulator_url=emulator_url, quiet=True)
-        log.info("night %s: %d calls, $%.4f, quality %s", at.date(), night.run.sent_calls + night.run.skipped_calls,
-                 night.run.spent_usd, "ok" if night.quality.passed else "FAILED")
+        log.info("night %s: %d calls, %s, quality %s", at.date(), night.run.sent_calls + night.run.skipped_calls,
+                 usd(night.run.spent_usd), "ok" if night.quality.passed else "FAILED")
         results.append(night)
     report.build(cfg.paths.db, cfg.paths.site, cfg)
     return results

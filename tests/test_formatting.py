@@ -68,3 +68,12 @@ def test_json_and_csv_keep_exact_decimals_without_exponents() -> None:
     data = json.loads(analytics.to_json(rows))
     assert data == [{"spend_usd": "0.000000000000", "cpst_usd": "0.00000015", "n": 3}]
     assert analytics.to_csv(rows).splitlines()[1] == "0.000000000000,0.00000015,3"
+
+
+def test_the_preflight_estimate_never_prints_a_tiny_cost_as_zero() -> None:
+    from costbench.run.estimate import Estimate
+
+    est = Estimate(calls=2, total_usd=Decimal("0.0000153"), per_model_usd={"openrouter/deepseek/deepseek-chat": Decimal("0.0000153")})
+    lines = est.lines()
+    assert lines[0].split()[-1] == "$0.0000153" and lines[1].split()[-1] == "$0.0000153"
+    assert "$0.0000 " not in " ".join(lines) + " "

@@ -14,6 +14,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from costbench.report.formatting import usd
 from costbench.usage import Usage
 
 if TYPE_CHECKING:
@@ -33,8 +34,8 @@ class Estimate:
 
     def lines(self) -> list[str]:
         """Human-readable lines, one per model and a total."""
-        out = [f"  {name:<45} ${usd:.4f}" for name, usd in sorted(self.per_model_usd.items())]
-        out.append(f"  {'total (' + str(self.calls) + ' calls)':<45} ${self.total_usd:.4f}")
+        out = [f"  {name:<45} {usd(cost)}" for name, cost in sorted(self.per_model_usd.items())]  # never "$0.0000"
+        out.append(f"  {'total (' + str(self.calls) + ' calls)':<45} {usd(self.total_usd)}")
         return out
 
 
@@ -60,8 +61,8 @@ def estimate(attempts: Sequence[Attempt], pricer: Pricer, at: datetime) -> Estim
     for att, count in repeats.values():
         for prompt_tokens in _turn_prompts(att):
             usage = Usage(input_uncached_tokens=prompt_tokens, output_tokens=att.task.max_output_tokens)
-            usd = pricer.cost_usd(att.model.provider, att.model.model, at, usage) * count
+            cost = pricer.cost_usd(att.model.provider, att.model.model, at, usage) * count
             est.calls += count
-            est.total_usd += usd
-            est.per_model_usd[att.model.name] = est.per_model_usd.get(att.model.name, Decimal(0)) + usd
+            est.total_usd += cost
+            est.per_model_usd[att.model.name] = est.per_model_usd.get(att.model.name, Decimal(0)) + cost
     return est

@@ -10,6 +10,8 @@ from types import TracebackType
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress as RichProgress, TextColumn, TimeRemainingColumn
 
+from costbench.report.formatting import usd
+
 log = logging.getLogger("costbench.run")
 
 
@@ -67,8 +69,8 @@ class LogProgress(Progress):
         if self.done == self.total or now - self._last >= self.every_s:
             self._last = now
             eta = self.eta_s()
-            log.info("run %s: %d/%d calls (%d resumed), spent $%.4f, ETA %s", self.run_id, self.done, self.total,
-                     self.skipped, self.spent_usd, "-" if eta is None else f"{eta:.0f}s")
+            log.info("run %s: %d/%d calls (%d resumed), spent %s, ETA %s", self.run_id, self.done, self.total,
+                     self.skipped, usd(self.spent_usd), "-" if eta is None else f"{eta:.0f}s")
 
 
 class TerminalProgress(Progress):
@@ -77,11 +79,11 @@ class TerminalProgress(Progress):
     def __init__(self, total: int, run_id: str) -> None:
         super().__init__(total, run_id)
         self._bar = RichProgress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                                 TextColumn("spent ${task.fields[spent]}"), TimeRemainingColumn(), transient=False)
-        self._task = self._bar.add_task(f"run {run_id}", total=total, spent="0.0000")
+                                 TextColumn("spent {task.fields[spent]}"), TimeRemainingColumn(), transient=False)
+        self._task = self._bar.add_task(f"run {run_id}", total=total, spent=usd(Decimal(0)))
 
     def show(self) -> None:
-        self._bar.update(self._task, completed=self.done, spent=f"{self.spent_usd:.4f}")
+        self._bar.update(self._task, completed=self.done, spent=usd(self.spent_usd))
 
     def __enter__(self) -> Progress:
         self._bar.start()
