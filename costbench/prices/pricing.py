@@ -21,6 +21,7 @@ from costbench.prices import costs
 from costbench.prices.fx import FxTable, load_fx
 from costbench.prices.book import PRICES_DIR, PriceBook, PriceEntry, load_pricebook
 from costbench.store import rollup
+from costbench.store.intervals import keep_intervals
 from costbench.store.db import opened, rows, sql_text
 from costbench.usage import TOKEN_FIELDS, Usage
 
@@ -277,7 +278,9 @@ def reprice(con: duckdb.DuckDBPyConnection, since: date, pricer: Pricer | None =
     """Re-price every run whose time is on or after ``since``; returns calls priced per run."""
     pricer = pricer or Pricer.load()
     run_ids = [r["run_id"] for r in rows(con, "SELECT run_id FROM runs WHERE run_at::DATE >= ? ORDER BY run_at", [since])]
-    return {run_id: price_run(con, run_id, pricer) for run_id in run_ids}
+    priced = {run_id: price_run(con, run_id, pricer) for run_id in run_ids}
+    keep_intervals(con)  # re-priced runs that passed the gate change the leaderboards' clusters
+    return priced
 
 
 def price(db_path: Path, run_id: str, cfg: Any = None) -> int:

@@ -17,6 +17,7 @@ from typing import Any
 import duckdb
 
 from costbench.store.db import SQL_DIR, opened, query, rows, set_run_status
+from costbench.store.intervals import keep_intervals
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
@@ -167,6 +168,7 @@ def check_run(con: duckdb.DuckDBPyConnection, run_id: str, max_failed_share: flo
     models = query(con, f"audits/{MODEL_AUDIT}", run_id=run_id, max_failed_share=max_failed_share)
     report = QualityReport(run_id, not failures, failures, len(checks), [model_line(r) for r in models], warnings)
     set_run_status(con, run_id, "ok" if report.passed else "failed_quality", None if report.passed else report.summary())
+    keep_intervals(con)  # the leaderboards' bootstrap intervals over the runs that now pass
     return report
 
 

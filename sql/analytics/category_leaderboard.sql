@@ -3,30 +3,25 @@
 -- latest such run, so replayed nights work). Grain: one row per provider × model × category (or role).
 -- $roles: '{}' = one row per catalog category; a JSON object {"role": ["category or task id", ...]} groups by role
 -- (a task in two roles counts in both). Baselines (provider 'baseline') are rows like any model, at cost 0.
--- Bootstrap: 200 deterministic replicates (hash-based picks) resampling whole nights once a group has 10 or
--- more, else (night, task) pairs; interval = 2.5 % / 97.5 % discrete quantiles of the replicates' cost per solved.
+-- Bootstrap: 200 deterministic replicates (stable_pick, an integer hash seeded by md5('provider/model/group'), the
+-- same on every DuckDB version) resampling whole nights once a group has 10 or more, else (night, task) pairs;
+-- interval = 2.5 % / 97.5 % discrete quantiles of the replicates' cost per solved.
 WITH win_runs AS (
     SELECT run_id, simulated FROM runs
     WHERE status = 'ok'
       AND run_at > (SELECT max(run_at) FROM runs WHERE status = 'ok') - to_days(CAST($window_days AS INTEGER))
 ),
-task_cats AS (   -- the category of each task version run in the window (daily_usage carries it)
-    SELECT DISTINCT d.run_id, d.task_id, d.task_version, d.task_category
-    FROM daily_usage d JOIN win_runs w USING (run_id)
-),
 role_map AS (
     SELECT k AS grp, unnest(CAST(json_extract(CAST($roles AS JSON), '$."' || k || '"') AS VARCHAR[])) AS item
     FROM (SELECT unnest(json_keys(CAST($roles AS JSON))) AS k)
 ),
-grouped AS (
-    SELECT t.*, t.task_category AS grp FROM task_cats t WHERE (SELECT count(*) FROM role_map) = 0
-    UNION ALL
-    SELECT t.*, m.grp FROM task_cats t JOIN role_map m ON m.item IN (t.task_category, t.task_id)
+win AS (          -- the daily_usage rollup of the window (it carries each task version's category)
+    SELECT d.*, w.simulated FROM daily_usage d JOIN win_runs w USING (run_id)
 ),
-ok AS (           -- the daily_usage rollup of the window, tagged with its group
-    SELECT d.*, g.grp, w.simulated
-    FROM daily_usage d JOIN win_runs w USING (run_id)
-    JOIN grouped g ON g.run_id = d.run_id AND g.task_id = d.task_id AND g.task_version = d.task_version
+ok AS (           -- tagged with its group: the category, or each role naming its category or task id
+    SELECT d.*, d.task_category AS grp FROM win d WHERE (SELECT count(*) FROM role_map) = 0
+    UNION ALL
+    SELECT d.*, m.grp FROM win d JOIN role_map m ON m.item IN (d.task_category, d.task_id)
 ),
 nights AS (SELECT provider, model, grp, count(DISTINCT run_id) AS runs FROM ok GROUP BY ALL),
 units AS (
@@ -34,25 +29,44 @@ units AS (
            sum(o.spend_usd) AS spend_usd, sum(o.solved) AS solved
     FROM ok o JOIN nights n USING (provider, model, grp) GROUP BY ALL
 ),
-numbered AS (   -- gkey: an integer per group, so the draws join and group on integers, not three strings
-    SELECT *, row_number() OVER (PARTITION BY provider, model, grp ORDER BY unit) - 1 AS idx,
+numbered AS (   -- integers only from here on: gkey per group, its seed, unit index and count
+    SELECT *, (spend_usd * 1000000000000)::HUGEINT AS spend_pusd,   -- integer picodollars
+           row_number() OVER (PARTITION BY provider, model, grp ORDER BY unit) - 1 AS idx,
            count(*) OVER (PARTITION BY provider, model, grp) AS n,
-           dense_rank() OVER (ORDER BY provider, model, grp) AS gkey
+           dense_rank() OVER (ORDER BY provider, model, grp) AS gkey,
+           ('0x' || left(md5(provider || '/' || model || '/' || grp), 7))::BIGINT AS seed
     FROM units
 ),
-sizes AS (SELECT DISTINCT gkey, provider, model, grp, n FROM numbered),
-draws AS (
-    SELECT s.gkey, r.rep, hash(r.rep, i.i, s.provider, s.model, s.grp) % s.n AS idx
-    FROM sizes s CROSS JOIN range(200) r(rep) CROSS JOIN LATERAL (SELECT unnest(range(s.n)) AS i) i
+keyed AS (      -- per group: the key of its clusters (migration 0015), whose interval may be kept already
+    SELECT gkey, any_value(provider) AS provider, any_value(model) AS model, any_value(grp) AS grp,
+           md5('stable_pick 200 q2.5/97.5|' || any_value(provider) || '/' || any_value(model) || '/' || any_value(grp) || '|'
+               || string_agg(spend_pusd || ':' || solved, ',' ORDER BY idx)) AS clusters_md5
+    FROM numbered GROUP BY gkey
 ),
-replicates AS (
-    SELECT d.gkey, d.rep, money_div(sum(u.spend_usd), sum(u.solved)) AS cpst_usd
+todo AS (SELECT gkey FROM keyed WHERE clusters_md5 NOT IN (SELECT clusters_md5 FROM bootstrap_intervals)),
+    -- Draw i of replicate rep picks stable_pick(seed, rep, i, n) (migration 0008), in BIGINT rounds as in
+    -- leaderboard.sql (every value stays below 2^48; seed < 2^28 and rep * 65537 + i < 2^28).
+draw0 AS (
+    SELECT u.gkey, r.rep, u.n, xor(u.seed, r.rep * 65537 + u.idx) AS z
+    FROM numbered u CROSS JOIN range(200) r(rep) WHERE u.gkey IN (SELECT gkey FROM todo)
+),
+draw1 AS (SELECT gkey, rep, n, (z * 48271) % 2147483647 AS z FROM draw0),
+draw2 AS (SELECT gkey, rep, n, (xor(z, z >> 13) * 69621) % 2147483647 AS z FROM draw1),
+draws AS (SELECT gkey, rep, ((xor(z, z >> 17) * 48271) % 2147483647) % n AS idx FROM draw2),
+replicates AS (   -- in integer picodollars: Σ spend × 10^12 // Σ solved is money_div's truncation, exactly
+    SELECT d.gkey, d.rep, sum(u.spend_pusd) // nullif(sum(u.solved), 0) AS cpst_pusd
     FROM draws d JOIN numbered u ON u.gkey = d.gkey AND u.idx = d.idx
     GROUP BY ALL
 ),
-ci AS (
-    SELECT s.provider, s.model, s.grp, quantile_disc(r.cpst_usd, 0.025) AS lo, quantile_disc(r.cpst_usd, 0.975) AS hi
-    FROM replicates r JOIN sizes s USING (gkey) GROUP BY ALL
+ci AS (          -- drawn now (to picodollars, then DECIMAL) or kept
+    SELECT k.provider, k.model, k.grp, k.clusters_md5,
+           (r.lo::DECIMAL(38, 0) * 0.000000000001::DECIMAL(13, 12))::DECIMAL(38, 12) AS lo,
+           (r.hi::DECIMAL(38, 0) * 0.000000000001::DECIMAL(13, 12))::DECIMAL(38, 12) AS hi
+    FROM keyed k JOIN (SELECT gkey, quantile_disc(cpst_pusd, 0.025) AS lo, quantile_disc(cpst_pusd, 0.975) AS hi
+                       FROM replicates GROUP BY gkey) r USING (gkey)
+    UNION ALL
+    SELECT k.provider, k.model, k.grp, k.clusters_md5, b.low_usd, b.high_usd
+    FROM keyed k JOIN bootstrap_intervals b USING (clusters_md5)
 ),
 totals AS (
     SELECT provider, model, grp, bool_or(simulated) AS simulated, count(DISTINCT run_id) AS nights,
@@ -82,8 +96,9 @@ SELECT w.grp                                                                AS c
           * sqrt(w.p * (1 - w.p) / w.attempts + w.z * w.z / (4 * w.attempts * w.attempts)))  AS success_high,
        w.spend_usd,
        money_div(w.spend_usd, w.solved)                                     AS cost_per_solved_task_usd,
-       ci.lo::DECIMAL(38, 12)                                               AS cpst_ci_low_usd,
-       ci.hi::DECIMAL(38, 12)                                               AS cpst_ci_high_usd,
+       ci.lo                                                                AS cpst_ci_low_usd,
+       ci.hi                                                                AS cpst_ci_high_usd,
+       ci.clusters_md5                                                      AS cpst_ci_key,   -- migration 0015
        (w.input_tokens / nullif(w.calls, 0))::DOUBLE                        AS avg_input_tokens,  -- per call
        w.input_tokens + w.output_tokens                                     AS total_tokens       -- input + output
 FROM wilson w LEFT JOIN ci ON ci.provider = w.provider AND ci.model = w.model AND ci.grp = w.grp

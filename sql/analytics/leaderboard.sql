@@ -32,31 +32,45 @@ units AS (
     GROUP BY ALL
 ),
 numbered AS (   -- integers only from here on: mkey per model, its seed, unit index and count
-    SELECT *, row_number() OVER (PARTITION BY provider, model ORDER BY unit) - 1 AS idx,
+    SELECT *, (spend_usd * 1000000000000)::HUGEINT AS spend_pusd,   -- integer picodollars
+           row_number() OVER (PARTITION BY provider, model ORDER BY unit) - 1 AS idx,
            count(*) OVER (PARTITION BY provider, model) AS n,
            dense_rank() OVER (ORDER BY provider, model) AS mkey,
            ('0x' || left(md5(provider || '/' || model), 7))::BIGINT AS seed
     FROM units
 ),
+keyed AS (      -- per model: the key of its clusters (migration 0015), whose interval may be kept already
+    SELECT mkey, any_value(provider) AS provider, any_value(model) AS model,
+           md5('stable_pick 200 q2.5/97.5|' || any_value(provider) || '/' || any_value(model) || '|'
+               || string_agg(spend_pusd || ':' || solved, ',' ORDER BY idx)) AS clusters_md5
+    FROM numbered GROUP BY mkey
+),
+todo AS (SELECT mkey FROM keyed WHERE clusters_md5 NOT IN (SELECT clusters_md5 FROM bootstrap_intervals)),
     -- Replicate rep draws n units: draw i picks stable_pick(seed, rep, i, n) (migration 0008), computed here in
     -- its three rounds one column at a time: the nested macro repeats each inner round and works in HUGEINT
     -- (9x slower); every value stays below 2^48, so BIGINT gives the same integers. The first round's
     -- "% (2^31 - 1)" is left out: seed < 2^28 and rep * 65537 + i < 2^28 (i < 255 M), so their xor is too.
 draw0 AS (
     SELECT u.mkey, r.rep, u.n, xor(u.seed, r.rep * 65537 + u.idx) AS z
-    FROM numbered u CROSS JOIN range(200) r(rep)
+    FROM numbered u CROSS JOIN range(200) r(rep) WHERE u.mkey IN (SELECT mkey FROM todo)
 ),
 draw1 AS (SELECT mkey, rep, n, (z * 48271) % 2147483647 AS z FROM draw0),
 draw2 AS (SELECT mkey, rep, n, (xor(z, z >> 13) * 69621) % 2147483647 AS z FROM draw1),
 draws AS (SELECT mkey, rep, ((xor(z, z >> 17) * 48271) % 2147483647) % n AS idx FROM draw2),
-replicates AS (
-    SELECT d.mkey, d.rep, money_div(sum(u.spend_usd), sum(u.solved)) AS cpst_usd
+replicates AS (   -- in integer picodollars: Σ spend × 10^12 // Σ solved is money_div's truncation, exactly
+    SELECT d.mkey, d.rep, sum(u.spend_pusd) // nullif(sum(u.solved), 0) AS cpst_pusd
     FROM draws d JOIN numbered u ON u.mkey = d.mkey AND u.idx = d.idx
     GROUP BY ALL
 ),
-ci AS (
-    SELECT n.provider, n.model, quantile_disc(r.cpst_usd, 0.025) AS lo, quantile_disc(r.cpst_usd, 0.975) AS hi
-    FROM replicates r JOIN (SELECT DISTINCT mkey, provider, model FROM numbered) n USING (mkey) GROUP BY ALL
+ci AS (          -- drawn now (to picodollars, then DECIMAL) or kept
+    SELECT k.provider, k.model, k.clusters_md5,
+           (r.lo::DECIMAL(38, 0) * 0.000000000001::DECIMAL(13, 12))::DECIMAL(38, 12) AS lo,
+           (r.hi::DECIMAL(38, 0) * 0.000000000001::DECIMAL(13, 12))::DECIMAL(38, 12) AS hi
+    FROM keyed k JOIN (SELECT mkey, quantile_disc(cpst_pusd, 0.025) AS lo, quantile_disc(cpst_pusd, 0.975) AS hi
+                       FROM replicates GROUP BY mkey) r USING (mkey)
+    UNION ALL
+    SELECT k.provider, k.model, k.clusters_md5, b.low_usd, b.high_usd
+    FROM keyed k JOIN bootstrap_intervals b USING (clusters_md5)
 ),
 totals AS (
     SELECT provider, model, bool_or(simulated) AS simulated,
@@ -86,8 +100,9 @@ SELECT t.provider,
        t.solved / nullif(t.attempts, 0)                                    AS success_rate,
        t.spend_usd,
        money_div(t.spend_usd, t.solved)                                    AS cost_per_solved_task_usd,
-       ci.lo::DECIMAL(38, 12)                                              AS cpst_ci_low_usd,
-       ci.hi::DECIMAL(38, 12)                                              AS cpst_ci_high_usd,
+       ci.lo                                                               AS cpst_ci_low_usd,
+       ci.hi                                                               AS cpst_ci_high_usd,
+       ci.clusters_md5                                                     AS cpst_ci_key,   -- migration 0015
        l.in_usd::DECIMAL(38, 12)                                           AS advertised_input_per_mtok_usd,
        l.out_usd::DECIMAL(38, 12)                                          AS advertised_output_per_mtok_usd,
        l.entries                                                           AS advertised_entries,

@@ -13,7 +13,8 @@
 --   usage_effect       = the rest (output length, retries, success rate, input volume, tiers, windows)
 -- so price_effect + cache_effect + fx_effect + usage_effect = cpst_after - cpst_before exactly.
 -- Billing lag is measured: the first call at or after D whose provider-reported cost matches the new entry
--- (reconciled, not flagged), minus the announcement; "not measurable" when no provider figure exists.
+-- (reconciled, not flagged), minus the announcement; "not measurable" when the after window has no call, or
+-- no call with a provider figure.
 WITH version AS (
     SELECT arg_max(pricebook_version, run_at) AS v FROM runs WHERE pricebook_version IS NOT NULL
 ),
@@ -113,6 +114,7 @@ price_events AS (
            e.announced_on, e.effective_from, e.currency, e.confidence,
            CASE WHEN bl.billed_from IS NOT NULL THEN 'provider-reported cost'
                 WHEN bl.reported_calls > 0 THEN 'provider bills still differ from the new entry'
+                WHEN coalesce(e.calls_after, 0) = 0 THEN 'not measurable (no calls in the window)'
                 ELSE 'not measurable (no provider-reported cost)' END AS billing_lag_basis,
            bl.billed_from::DATE - e.announced_on AS billing_lag_days,
            (e.c_in / nullif(e.p_in, 0) - 1)::DOUBLE * 100 AS advertised_input_change_pct,
