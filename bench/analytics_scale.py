@@ -3,7 +3,9 @@
 The synthetic store has one call per model × task × night (a year: 365 nights), so the daily_usage rollup
 holds as many rows as there are calls: at --scale 1, 500 models × 200 tasks × 365 nights = 36.5 M calls
 and 36.5 M rollup rows. Every fifth model gets a -50 % price change on day 180. Prints, per query, the
-median time and the rollup and raw tables it reads (target: each under 1 s); the raw-table path (the
+median time of its SQL alone (into a DuckDB temp table) and with its rows read into Python (`costbench query`,
+the report), and the rollup and raw tables it reads (target: each under 1 s); the bootstrap intervals the gate
+draws and keeps once a night (migration 0015); the raw-table path (the
 queries moved onto the rollups, and cost per solved task, timed with their SQL of before); and the rollup
 refresh time of one night (what landing and pricing each add after a nightly run), per rollup table.
 Usage: python bench/analytics_scale.py [--scale 0.02] [--tasks 200] [--nights 365] [--runs 3] [--reuse] [--no-before]
@@ -26,6 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from costbench.prices.pricing import refresh_rollup  # noqa: E402
 from costbench.store import analytics  # noqa: E402
 from costbench.store.db import SQL_DIR, connect, migrate, query, sql_text  # noqa: E402
+from costbench.store.intervals import keep_intervals  # noqa: E402
 from costbench.store.rollup import ROLLUPS  # noqa: E402
 from tests import raw_reference_sql  # noqa: E402
 
@@ -129,11 +132,15 @@ def reads(name: str) -> str:
 def time_queries(con: Any, runs: int) -> list[str]:
     """Print every analytics query's median time and what it reads; return the names at or over 1 s."""
     slow = []
+    print(f"  {'query':<24} {'SQL':>8}    {'+ rows':>8}")
     for name, info in analytics.catalog().items():
         params = {p: analytics.DEFAULTS.get(name, {}).get(p, 7) for p in info.params}
+        sql_s, _ = median_s(lambda: con.execute(f"CREATE OR REPLACE TEMP TABLE timed AS {sql_text(f'analytics/{name}')}",
+                                                 params or None), runs)
         seconds, rows = median_s(lambda: query(con, f"analytics/{name}", **params), runs)
         slow += [name] if seconds >= 1 else []
-        print(f"  {name:<24} {seconds * 1000:8.0f} ms  {len(rows):>7,} rows  ({reads(name)})", flush=True)
+        print(f"  {name:<24} {sql_s * 1000:6.0f} ms  {seconds * 1000:6.0f} ms  {len(rows):>7,} rows  ({reads(name)})",
+              flush=True)
     return slow
 
 
@@ -168,6 +175,16 @@ def time_refresh(con: Any, night: str, runs: int) -> None:
           f"load {os.getloadavg()[0]:.2f}")
 
 
+def time_keep(con: Any) -> None:
+    """Draw and keep every leaderboard's bootstrap intervals from none (what the gate does after a night that changes
+    every model's clusters); the queries timed after it read them."""
+    con.execute("DELETE FROM bootstrap_intervals")
+    start = time.perf_counter()
+    added = keep_intervals(con)
+    print(f"bootstrap intervals drawn and kept (the gate, once a night): {added:,} in "
+          f"{time.perf_counter() - start:.1f} s; load {os.getloadavg()[0]:.2f}", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=float, default=0.02, help="fraction of 500 models (default 0.02 = 10)")
@@ -193,6 +210,7 @@ def main() -> None:
     print(f"{sizes['calls']:,} calls ({values['models']} models x {args.tasks} tasks x {args.nights} nights) in "
           f"{time.perf_counter() - start:.1f} s; rollups: " + ", ".join(f"{t} {sizes[t]:,} rows" for t in ROLLUPS) +
           f"; load {os.getloadavg()[0]:.2f}", flush=True)
+    time_keep(con)
     slow = time_queries(con, args.runs)
     print("rollup path vs the SQL of before (main 9dfb0b5):")
     time_raw_paths(con, args.runs, [] if args.no_before else BEFORE)

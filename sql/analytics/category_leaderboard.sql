@@ -16,26 +16,40 @@ role_map AS (
     FROM (SELECT unnest(json_keys(CAST($roles AS JSON))) AS k)
 ),
 win AS (          -- the daily_usage rollup of the window (it carries each task version's category)
-    SELECT d.*, w.simulated FROM daily_usage d JOIN win_runs w USING (run_id)
+    SELECT d.run_id, d.provider, d.model, d.task_id, d.task_category, d.calls, d.attempts, d.solved, d.spend_usd,
+           d.input_uncached_tokens + d.cache_read_tokens + d.cache_write_5m_tokens + d.cache_write_1h_tokens AS input_tokens,
+           d.output_tokens, w.simulated
+    FROM daily_usage d JOIN win_runs w USING (run_id)
 ),
 ok AS (           -- tagged with its group: the category, or each role naming its category or task id
     SELECT d.*, d.task_category AS grp FROM win d WHERE (SELECT count(*) FROM role_map) = 0
     UNION ALL
     SELECT d.*, m.grp FROM win d JOIN role_map m ON m.item IN (d.task_category, d.task_id)
 ),
-nights AS (SELECT provider, model, grp, count(DISTINCT run_id) AS runs FROM ok GROUP BY ALL),
-units AS (
-    SELECT o.provider, o.model, o.grp, CASE WHEN n.runs >= 10 THEN o.run_id ELSE o.run_id || '/' || o.task_id END AS unit,
-           sum(o.spend_usd) AS spend_usd, sum(o.solved) AS solved
-    FROM ok o JOIN nights n USING (provider, model, grp) GROUP BY ALL
+per_night AS (    -- one row per group × night: the clusters of a group with 10 or more nights, and its totals
+    SELECT provider, model, grp, run_id, bool_or(simulated) AS simulated, sum(calls) AS calls, sum(attempts) AS attempts,
+           sum(solved) AS solved, sum(spend_usd) AS spend_usd, sum(input_tokens) AS input_tokens,
+           sum(output_tokens) AS output_tokens
+    FROM ok GROUP BY ALL
 ),
-numbered AS (   -- integers only from here on: gkey per group, its seed, unit index and count
-    SELECT *, (spend_usd * 1000000000000)::HUGEINT AS spend_pusd,   -- integer picodollars
-           row_number() OVER (PARTITION BY provider, model, grp ORDER BY unit) - 1 AS idx,
-           count(*) OVER (PARTITION BY provider, model, grp) AS n,
-           dense_rank() OVER (ORDER BY provider, model, grp) AS gkey,
+nights AS (SELECT provider, model, grp, count(*) AS runs FROM per_night GROUP BY ALL),
+units AS (        -- the resampled cluster: a whole night once a group has 10 or more, else a (night, task) pair
+    SELECT p.provider, p.model, p.grp, p.run_id AS unit, p.spend_usd, p.solved
+    FROM per_night p JOIN nights n USING (provider, model, grp) WHERE n.runs >= 10
+    UNION ALL
+    SELECT o.provider, o.model, o.grp, o.run_id || '/' || o.task_id, sum(o.spend_usd), sum(o.solved)
+    FROM ok o JOIN nights n USING (provider, model, grp) WHERE n.runs < 10 GROUP BY ALL
+),
+groups AS (      -- gkey: an integer per group, and its seed, computed once per group
+    SELECT provider, model, grp, row_number() OVER (ORDER BY provider, model, grp) AS gkey,
            ('0x' || left(md5(provider || '/' || model || '/' || grp), 7))::BIGINT AS seed
-    FROM units
+    FROM nights
+),
+numbered AS (   -- integers only from here on: gkey, seed, unit index and count, spend in integer picodollars
+    SELECT g.provider, g.model, g.grp, g.gkey, g.seed, u.solved, (u.spend_usd * 1000000000000)::HUGEINT AS spend_pusd,
+           row_number() OVER (PARTITION BY g.gkey ORDER BY u.unit) - 1 AS idx,
+           count(*) OVER (PARTITION BY g.gkey) AS n
+    FROM units u JOIN groups g USING (provider, model, grp)
 ),
 keyed AS (      -- per group: the key of its clusters (migration 0015), whose interval may be kept already
     SELECT gkey, any_value(provider) AS provider, any_value(model) AS model, any_value(grp) AS grp,
@@ -68,13 +82,12 @@ ci AS (          -- drawn now (to picodollars, then DECIMAL) or kept
     SELECT k.provider, k.model, k.grp, k.clusters_md5, b.low_usd, b.high_usd
     FROM keyed k JOIN bootstrap_intervals b USING (clusters_md5)
 ),
+tasks AS (SELECT provider, model, grp, count(DISTINCT task_id) AS tasks FROM ok GROUP BY ALL),
 totals AS (
-    SELECT provider, model, grp, bool_or(simulated) AS simulated, count(DISTINCT run_id) AS nights,
-           count(DISTINCT task_id) AS tasks, sum(attempts) AS attempts, sum(solved) AS solved,
-           coalesce(sum(spend_usd), 0)::DECIMAL(38, 12) AS spend_usd,
-           sum(input_uncached_tokens + cache_read_tokens + cache_write_5m_tokens + cache_write_1h_tokens) AS input_tokens,
-           sum(output_tokens) AS output_tokens, sum(calls) AS calls
-    FROM ok GROUP BY ALL
+    SELECT p.provider, p.model, p.grp, bool_or(p.simulated) AS simulated, count(*) AS nights, any_value(t.tasks) AS tasks,
+           sum(p.attempts) AS attempts, sum(p.solved) AS solved, coalesce(sum(p.spend_usd), 0)::DECIMAL(38, 12) AS spend_usd,
+           sum(p.input_tokens) AS input_tokens, sum(p.output_tokens) AS output_tokens, sum(p.calls) AS calls
+    FROM per_night p JOIN tasks t USING (provider, model, grp) GROUP BY ALL
 ),
 wilson AS (       -- 95 % Wilson score interval, z = 1.96
     SELECT *, solved / nullif(attempts, 0) AS p, 1.96 AS z FROM totals

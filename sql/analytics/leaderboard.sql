@@ -31,13 +31,16 @@ units AS (
     JOIN nights n ON n.provider = d.provider AND n.model = d.model AND n.runs < 10
     GROUP BY ALL
 ),
-numbered AS (   -- integers only from here on: mkey per model, its seed, unit index and count
-    SELECT *, (spend_usd * 1000000000000)::HUGEINT AS spend_pusd,   -- integer picodollars
-           row_number() OVER (PARTITION BY provider, model ORDER BY unit) - 1 AS idx,
-           count(*) OVER (PARTITION BY provider, model) AS n,
-           dense_rank() OVER (ORDER BY provider, model) AS mkey,
+models AS (      -- mkey: an integer per model, and its seed, computed once per model
+    SELECT provider, model, row_number() OVER (ORDER BY provider, model) AS mkey,
            ('0x' || left(md5(provider || '/' || model), 7))::BIGINT AS seed
-    FROM units
+    FROM (SELECT DISTINCT provider, model FROM units)
+),
+numbered AS (   -- integers only from here on: mkey, seed, unit index and count, spend in integer picodollars
+    SELECT m.provider, m.model, m.mkey, m.seed, u.solved, (u.spend_usd * 1000000000000)::HUGEINT AS spend_pusd,
+           row_number() OVER (PARTITION BY m.mkey ORDER BY u.unit) - 1 AS idx,
+           count(*) OVER (PARTITION BY m.mkey) AS n
+    FROM units u JOIN models m USING (provider, model)
 ),
 keyed AS (      -- per model: the key of its clusters (migration 0015), whose interval may be kept already
     SELECT mkey, any_value(provider) AS provider, any_value(model) AS model,
