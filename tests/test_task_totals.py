@@ -108,7 +108,7 @@ def test_every_event_keeps_task_totals_equal_to_a_full_recompute(store, tmp_path
     assert _check(con) == {}  # priced, still not gated
     set_run_status(con, "r1", "ok")
     got = _check(con)
-    # m1 v1: 2 calls, 1 solved; 2 × (1,000 × 2 + 100 × 10) µUSD + 400 × 0.5 µUSD = 6,200 µUSD; input 2,400 / 2 calls
+    # m1 v1: 2 calls, 1 solved; 2 × (1,000 × 2 + 100 × 10) + 400 × 0.5 = 6,200 µUSD; input 2,400 / 2 calls
     m1 = got[("m1", 1)]
     assert (m1["attempts"], m1["solved"], m1["spend_usd"], m1["cost_per_solved_task_usd"]) == (2, 1, D("0.0062"),
                                                                                              D("0.0062"))
@@ -183,20 +183,26 @@ def test_migration_0016_backfills_the_runs_that_passed_the_gate(tmp_path) -> Non
     for run_id, status in (("r1", "ok"), ("q", "failed_quality")):
         con.execute("INSERT INTO runs BY NAME SELECT $r AS run_id, now() AS run_at, now() AS started_at, $s AS status, "
                     "'c' AS config_hash, 'k' AS catalog_version, true AS simulated", {"r": run_id, "s": status})
-    con.execute("""INSERT INTO calls BY NAME SELECT 'c' || i AS call_id, CASE WHEN i < 3 THEN 'r1' ELSE 'q' END AS run_id,
-        'main' AS shard, 'p' AS provider, 'm' || (i % 2) AS model, 'x' AS dialect, 't' AS task_id, 1 AS task_version,
-        'math' AS task_category, 'k' AS case_id, 0 AS repeat_index, 0 AS turn_index, true AS is_final_turn,
+    con.execute("""INSERT INTO calls BY NAME SELECT 'c' || i AS call_id,
+        CASE WHEN i < 3 THEN 'r1' ELSE 'q' END AS run_id, 'main' AS shard, 'p' AS provider, 'm' || (i % 2) AS model,
+        'x' AS dialect, 't' AS task_id, 1 AS task_version, 'math' AS task_category, 'k' AS case_id,
+        0 AS repeat_index, 0 AS turn_index, true AS is_final_turn,
         now() AS requested_at, 1 AS attempts, 'ok' AS status, 100 * i AS input_uncached_tokens, 1 AS cache_read_tokens,
         0 AS cache_write_5m_tokens, 0 AS cache_write_1h_tokens, 10 AS output_tokens, 0 AS reasoning_tokens,
         true AS simulated, now() AS landed_at FROM range(5) t(i)""")
     con.execute("INSERT INTO grades SELECT call_id, run_id, 'exact', 1, call_id <> 'c2', 'r' FROM calls")
-    con.execute("INSERT INTO daily_usage BY NAME SELECT * FROM daily_usage_rows()")  # the 0013 rollup, unpriced
+    con.execute("""INSERT INTO costs BY NAME SELECT call_id, run_id, 'e' AS entry_id, 'pb' AS pricebook_version,
+        'USD' AS currency, 0 AS input_uncached_cost, 0 AS cache_read_cost, 0 AS cache_write_5m_cost,
+        0 AS cache_write_1h_cost, 0 AS output_cost, 0 AS request_fee, 0.000000000001 * i AS total, 1 AS fx_rate_to_usd,
+        0.000000000001 * i AS total_usd, false AS reconciliation_flag, now() AS priced_at
+        FROM (SELECT call_id, run_id, substr(call_id, 2)::INTEGER AS i FROM calls)""")  # call ci costs i picodollars
+    con.execute("INSERT INTO daily_usage BY NAME SELECT * FROM daily_usage_rows()")  # the 0013 rollup
     assert migrate(con)[0] == "0016_create_task_totals"
-    # r1: c0, c2 on m0 (input 1 + 201, c2 not solved), c1 on m1 (input 101); q (c3, c4) is left out
+    # r1: c0, c2 on m0 (input 1 + 201, 0 + 2 pUSD, c2 not solved), c1 on m1 (input 101, 1 pUSD); q (c3, c4) is left out
     assert rows(con, "SELECT model, calls, attempts, solved, spend_usd, input_tokens, output_tokens FROM task_totals "
                      "ORDER BY model") == [
-        {"model": "m0", "calls": 2, "attempts": 2, "solved": 1, "spend_usd": D(0), "input_tokens": 202,
+        {"model": "m0", "calls": 2, "attempts": 2, "solved": 1, "spend_usd": D("0.000000000002"), "input_tokens": 202,
          "output_tokens": 20},
-        {"model": "m1", "calls": 1, "attempts": 1, "solved": 1, "spend_usd": D(0), "input_tokens": 101,
+        {"model": "m1", "calls": 1, "attempts": 1, "solved": 1, "spend_usd": D("0.000000000001"), "input_tokens": 101,
          "output_tokens": 10}]
     _check(con)
