@@ -163,12 +163,13 @@ def test_landing_again_and_the_gate_keep_it_exact(store, tmp_path) -> None:
     assert _check(con)[("m2", 1)]["spend_usd"] == D("0.0028")
 
 
-def test_a_failed_statement_rolls_the_fold_back_with_the_status(store, tmp_path) -> None:
+def test_the_fold_belongs_to_the_callers_transaction(store) -> None:
     con, landing = store
     _land(con, landing, "r1", 29, [_call("r1", 0, "m1")])
     con.execute("BEGIN TRANSACTION")
-    set_run_status(con, "r1", "ok")
-    con.execute("ROLLBACK")
+    set_run_status(con, "r1", "ok")  # the fold sees the status set in this transaction, not yet committed
+    assert con.execute("SELECT model, calls FROM task_totals").fetchall() == [("m1", 1)]  # con itself, not a cursor
+    con.execute("ROLLBACK")  # the status and the fold go together
     assert rows(con, "SELECT count(*) AS n FROM task_totals") == [{"n": 0}]
     _check(con)
 
