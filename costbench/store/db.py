@@ -23,6 +23,7 @@ import duckdb
 from costbench.errors import StoreError, did_you_mean
 from costbench.store import totals
 from costbench.store.sqlfiles import SQL_DIR, sql_text
+
 LOCK_POLL_S = 0.2
 """How often a connection waiting for another process's lock tries again."""
 log = logging.getLogger("costbench.store")
