@@ -195,9 +195,10 @@ def main() -> None:
     start = time.perf_counter()
     if fresh:
         generate(con, values)
-    sizes = {t: con.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0] for t in ("calls", *ROLLUPS)}  # noqa: S608
+    summed = (*ROLLUPS, "task_totals")
+    sizes = {t: con.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0] for t in ("calls", *summed)}  # noqa: S608
     print(f"{sizes['calls']:,} calls ({values['models']} models x {args.tasks} tasks x {args.nights} nights) in "
-          f"{time.perf_counter() - start:.1f} s; rollups: " + ", ".join(f"{t} {sizes[t]:,} rows" for t in ROLLUPS) +
+          f"{time.perf_counter() - start:.1f} s; rollups: " + ", ".join(f"{t} {sizes[t]:,} rows" for t in summed) +
           f"; load {os.getloadavg()[0]:.2f}", flush=True)
     slow = time_queries(con, args.runs)
     print("rollup path vs the SQL of before (main 9dfb0b5):")
