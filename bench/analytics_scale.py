@@ -7,7 +7,8 @@ median time of its SQL alone (into a DuckDB temp table) and with its rows read i
 the report), and the rollup and raw tables it reads (target: each under 1 s); the bootstrap intervals the gate
 draws and keeps once a night (migration 0015); the raw-table path (the
 queries moved onto the rollups, and cost per solved task, timed with their SQL of before); and the rollup
-refresh time of one night (what landing and pricing each add after a nightly run), per rollup table.
+refresh time of one night (what landing and pricing each add after a nightly run), per rollup table, and the
+task_totals unfold + fold it includes for a night that passed the gate (task_stats reads task_totals).
 Usage: python bench/analytics_scale.py [--scale 0.02] [--tasks 200] [--nights 365] [--runs 3] [--reuse] [--no-before]
 (--scale 0.02 = 10 models, 730 k calls, about a minute here; --scale 1 needs ~30 GB of disk and patience).
 """
@@ -26,7 +27,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from costbench.prices.pricing import refresh_rollup  # noqa: E402
-from costbench.store import analytics  # noqa: E402
+from costbench.store import analytics, totals  # noqa: E402
 from costbench.store.db import SQL_DIR, connect, migrate, query, sql_text  # noqa: E402
 from costbench.store.intervals import keep_intervals  # noqa: E402
 from costbench.store.rollup import ROLLUPS  # noqa: E402
@@ -85,6 +86,9 @@ GENERATE = [
     """INSERT INTO daily_usage BY NAME SELECT * FROM daily_usage_rows()""",
     """INSERT INTO night_usage BY NAME SELECT * FROM night_usage_rows()""",
     """INSERT INTO hourly_usage BY NAME SELECT * FROM hourly_usage_rows()""",
+    # task_totals (task_stats reads it): migration 0016's backfill, its macro summing the runs listed as folded
+    """INSERT INTO task_totals_runs SELECT run_id FROM runs WHERE status = 'ok'""",
+    """INSERT INTO task_totals BY NAME SELECT * FROM task_totals_rows()""",
 ]
 
 RAW_COST_PER_SOLVED_TASK = """
@@ -119,7 +123,7 @@ def median_s(fn: Callable[[], Any], runs: int) -> tuple[float, Any]:
     return statistics.median(times), result
 
 
-TABLES = ("daily_usage", "night_usage", "hourly_usage", "calls", "costs", "grades")
+TABLES = ("daily_usage", "night_usage", "hourly_usage", "task_totals", "calls", "costs", "grades")
 
 
 def reads(name: str) -> str:
@@ -170,6 +174,8 @@ def time_refresh(con: Any, night: str, runs: int) -> None:
             con.execute(sql_text(f"staging/refresh_{table}"), {"run_id": night})
         seconds, _ = median_s(one, runs)
         parts.append(f"{table} {seconds * 1000:.0f} ms")
+    seconds, _ = median_s(lambda: (totals.unfold(con, night), totals.fold(con, night)), runs)
+    parts.append(f"task_totals unfold + fold {seconds * 1000:.0f} ms")
     calls = con.execute("SELECT count(*) FROM calls WHERE run_id = $r", {"r": night}).fetchall()[0][0]
     print(f"rollup refresh of one night ({calls:,} calls): {total_s * 1000:.0f} ms ({', '.join(parts)}); "
           f"load {os.getloadavg()[0]:.2f}")
@@ -206,9 +212,10 @@ def main() -> None:
     start = time.perf_counter()
     if fresh:
         generate(con, values)
-    sizes = {t: con.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0] for t in ("calls", *ROLLUPS)}  # noqa: S608
+    summed = (*ROLLUPS, "task_totals")
+    sizes = {t: con.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0] for t in ("calls", *summed)}  # noqa: S608
     print(f"{sizes['calls']:,} calls ({values['models']} models x {args.tasks} tasks x {args.nights} nights) in "
-          f"{time.perf_counter() - start:.1f} s; rollups: " + ", ".join(f"{t} {sizes[t]:,} rows" for t in ROLLUPS) +
+          f"{time.perf_counter() - start:.1f} s; rollups: " + ", ".join(f"{t} {sizes[t]:,} rows" for t in summed) +
           f"; load {os.getloadavg()[0]:.2f}", flush=True)
     time_keep(con)
     slow = time_queries(con, args.runs)

@@ -21,8 +21,9 @@ from typing import Any
 import duckdb
 
 from costbench.errors import StoreError, did_you_mean
+from costbench.store import totals
+from costbench.store.sqlfiles import SQL_DIR, sql_text
 
-SQL_DIR = Path(__file__).resolve().parent.parent.parent / "sql"
 LOCK_POLL_S = 0.2
 """How often a connection waiting for another process's lock tries again."""
 log = logging.getLogger("costbench.store")
@@ -111,15 +112,6 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
     return applied
 
 
-def sql_text(name: str) -> str:
-    """The text of ``sql/<name>.sql`` (e.g. ``analytics/cost_per_solved_task``)."""
-    path = SQL_DIR / f"{name}.sql"
-    if not path.is_file():
-        known = [str(p.relative_to(SQL_DIR).with_suffix("")) for p in SQL_DIR.rglob("*.sql")]
-        raise StoreError(f"No SQL file {path.relative_to(SQL_DIR.parent)}.{did_you_mean(name, known)}")
-    return path.read_text(encoding="utf-8")
-
-
 def query(con: duckdb.DuckDBPyConnection, name: str, **params: Any) -> list[dict[str, Any]]:
     """Run a named SQL file with named parameters; rows as dicts."""
     cur = con.cursor()
@@ -156,11 +148,12 @@ class LoadResult:
 
 
 def set_run_status(con: duckdb.DuckDBPyConnection, run_id: str, status: str, reason: str | None = None) -> None:
-    """Record a run's status (and why)."""
+    """Record a run's status (and why), and fold it into task_totals or out of it (inside the caller's transaction)."""
     con.execute(
         "UPDATE runs SET status = ?, status_reason = ?, finished_at = coalesce(finished_at, ?) WHERE run_id = ?",
         [status, reason, datetime.now(UTC), run_id],
     )
+    totals.sync_run(con, run_id)  # task_stats sums the runs that are 'ok'
 
 
 def run_row(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, Any]:

@@ -167,9 +167,20 @@ def check_run(con: duckdb.DuckDBPyConnection, run_id: str, max_failed_share: flo
     warnings = [f"{c.name}: {c.failing_rows} call(s) charged at worst case" for c in checks if not c.passed and c.kind == "warn"]
     models = query(con, f"audits/{MODEL_AUDIT}", run_id=run_id, max_failed_share=max_failed_share)
     report = QualityReport(run_id, not failures, failures, len(checks), [model_line(r) for r in models], warnings)
-    set_run_status(con, run_id, "ok" if report.passed else "failed_quality", None if report.passed else report.summary())
+    _set_status(con, run_id, "ok" if report.passed else "failed_quality", None if report.passed else report.summary())
     keep_intervals(con)  # the leaderboards' bootstrap intervals over the runs that now pass
     return report
+
+
+def _set_status(con: duckdb.DuckDBPyConnection, run_id: str, status: str, reason: str | None) -> None:
+    """The gate's verdict and the task_totals fold it implies, in one transaction."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        set_run_status(con, run_id, status, reason)
+        con.execute("COMMIT")
+    except duckdb.Error:
+        con.execute("ROLLBACK")
+        raise
 
 
 def _heavy(table: str) -> str:
