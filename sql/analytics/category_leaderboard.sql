@@ -15,13 +15,15 @@ role_map AS (
     SELECT k AS grp, unnest(CAST(json_extract(CAST($roles AS JSON), '$."' || k || '"') AS VARCHAR[])) AS item
     FROM (SELECT unnest(json_keys(CAST($roles AS JSON))) AS k)
 ),
-win AS (          -- the daily_usage rollup of the window (it carries each task version's category)
+win AS NOT MATERIALIZED (   -- the daily_usage rollup of the window (with each task version's category); NOT
+    -- MATERIALIZED: each reader scans the window's row groups again (zone maps skip the other nights), cheaper than
+    -- copying its 1.4 M rows at 500 models
     SELECT d.run_id, d.provider, d.model, d.task_id, d.task_category, d.calls, d.attempts, d.solved, d.spend_usd,
            d.input_uncached_tokens + d.cache_read_tokens + d.cache_write_5m_tokens + d.cache_write_1h_tokens AS input_tokens,
            d.output_tokens, w.simulated
     FROM daily_usage d JOIN win_runs w USING (run_id)
 ),
-ok AS (           -- tagged with its group: the category, or each role naming its category or task id
+ok AS NOT MATERIALIZED (    -- tagged with its group: the category, or each role naming its category or task id
     SELECT d.*, d.task_category AS grp FROM win d WHERE (SELECT count(*) FROM role_map) = 0
     UNION ALL
     SELECT d.*, m.grp FROM win d JOIN role_map m ON m.item IN (d.task_category, d.task_id)
@@ -62,7 +64,7 @@ todo AS (SELECT gkey FROM keyed WHERE clusters_md5 NOT IN (SELECT clusters_md5 F
     -- leaderboard.sql (every value stays below 2^48; seed < 2^28 and rep * 65537 + i < 2^28).
 draw0 AS (
     SELECT u.gkey, r.rep, u.n, xor(u.seed, r.rep * 65537 + u.idx) AS z
-    FROM numbered u CROSS JOIN range(200) r(rep) WHERE u.gkey IN (SELECT gkey FROM todo)
+    FROM (SELECT * FROM numbered JOIN todo USING (gkey)) u CROSS JOIN range(200) r(rep)   -- only keys not kept
 ),
 draw1 AS (SELECT gkey, rep, n, (z * 48271) % 2147483647 AS z FROM draw0),
 draw2 AS (SELECT gkey, rep, n, (xor(z, z >> 13) * 69621) % 2147483647 AS z FROM draw1),

@@ -55,7 +55,7 @@ todo AS (SELECT mkey FROM keyed WHERE clusters_md5 NOT IN (SELECT clusters_md5 F
     -- "% (2^31 - 1)" is left out: seed < 2^28 and rep * 65537 + i < 2^28 (i < 255 M), so their xor is too.
 draw0 AS (
     SELECT u.mkey, r.rep, u.n, xor(u.seed, r.rep * 65537 + u.idx) AS z
-    FROM numbered u CROSS JOIN range(200) r(rep) WHERE u.mkey IN (SELECT mkey FROM todo)
+    FROM (SELECT * FROM numbered JOIN todo USING (mkey)) u CROSS JOIN range(200) r(rep)   -- only keys not kept
 ),
 draw1 AS (SELECT mkey, rep, n, (z * 48271) % 2147483647 AS z FROM draw0),
 draw2 AS (SELECT mkey, rep, n, (xor(z, z >> 13) * 69621) % 2147483647 AS z FROM draw1),
