@@ -138,19 +138,21 @@ def reads(name: str) -> str:
     return ", ".join(found) or "runs / price tables only"
 
 
-def time_queries(con: Any, runs: int) -> list[str]:
-    """Print every analytics query's median time and what it reads; return the names at or over 1 s."""
-    slow = []
+def time_queries(con: Any, runs: int) -> tuple[list[str], list[str]]:
+    """Print every analytics query's median time and what it reads; return the names at or over 1 s (SQL alone, and
+    with its rows read into Python)."""
+    slow_sql, slow = [], []
     print(f"  {'query':<24} {'SQL':>8}    {'+ rows':>8}")
     for name, info in analytics.catalog().items():
         params = {p: analytics.DEFAULTS.get(name, {}).get(p, 7) for p in info.params}
         sql_s, _ = median_s(lambda: con.execute(f"CREATE OR REPLACE TEMP TABLE timed AS {sql_text(f'analytics/{name}')}",
                                                  params or None), runs)
         seconds, rows = median_s(lambda: query(con, f"analytics/{name}", **params), runs)
-        slow += [name] if seconds >= 1 else []
+        slow_sql += [name] if sql_s >= 1 else []
+        slow += [f"{name} ({len(rows):,} rows)"] if seconds >= 1 else []
         print(f"  {name:<24} {sql_s * 1000:6.0f} ms  {seconds * 1000:6.0f} ms  {len(rows):>7,} rows  ({reads(name)})",
               flush=True)
-    return slow
+    return slow_sql, slow
 
 
 BEFORE = ["cost_breakdown", "cost_by_hour", "run_history", "leaderboard", "nightly_cost", "cost_per_solved_task",
@@ -223,12 +225,13 @@ def main() -> None:
           f"{time.perf_counter() - start:.1f} s; rollups: " + ", ".join(f"{t} {sizes[t]:,} rows" for t in summed) +
           f"; load {os.getloadavg()[0]:.2f}", flush=True)
     time_keep(con)
-    slow = time_queries(con, args.runs)
+    slow_sql, slow = time_queries(con, args.runs)
     print("rollup path vs the SQL of before (main 9dfb0b5):")
     time_raw_paths(con, args.runs, [] if args.no_before else BEFORE)
     night = con.execute("SELECT run_id FROM runs ORDER BY run_at LIMIT 1 OFFSET $n", {"n": args.nights // 2}).fetchall()
     time_refresh(con, night[0][0], args.runs)
-    print(f"target: every query < 1 s: {'met' if not slow else 'NOT met by ' + ', '.join(slow)}; "
+    print(f"target: every query's SQL < 1 s: {'met' if not slow_sql else 'NOT met by ' + ', '.join(slow_sql)}; "
+          f"with its rows read into Python: {'met' if not slow else 'NOT met by ' + ', '.join(slow)}; "
           f"load {os.getloadavg()[0]:.2f}")
     con.close()
     size_mb = path.stat().st_size / 2**20
