@@ -81,8 +81,8 @@ def test_the_quality_gate_keeps_the_intervals_of_the_runs_that_pass() -> None:
         at = NIGHT + timedelta(days=day)
         add_run(con, run_id, at, status="running")
         for i in range(3):
-            add_call(con, run_id, f"{run_id}-{i}", at, uncached=10, read=5, out=7, passed=i != 2, total_usd=D(f"0.{i + 1}"),
-                     entry="deepseek/x@2025-09-29", task=f"t{i}")
+            add_call(con, run_id, f"{run_id}-{i}", at, uncached=10, read=5, out=7, passed=i != 2,
+                     total_usd=D(f"0.{i + 1}"), entry="deepseek/x@2025-09-29", task=f"t{i}")
     rollup(con)
     assert check_run(con, "r1").passed
     (board,) = query(con, "analytics/leaderboard")

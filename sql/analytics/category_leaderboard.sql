@@ -19,7 +19,8 @@ win AS NOT MATERIALIZED (   -- the daily_usage rollup of the window (with each t
     -- MATERIALIZED: each reader scans the window's row groups again (zone maps skip the other nights), cheaper than
     -- copying its 1.4 M rows at 500 models
     SELECT d.run_id, d.provider, d.model, d.task_id, d.task_category, d.calls, d.attempts, d.solved, d.spend_usd,
-           d.input_uncached_tokens + d.cache_read_tokens + d.cache_write_5m_tokens + d.cache_write_1h_tokens AS input_tokens,
+           d.input_uncached_tokens + d.cache_read_tokens + d.cache_write_5m_tokens + d.cache_write_1h_tokens
+               AS input_tokens,
            d.output_tokens, w.simulated
     FROM daily_usage d JOIN win_runs w USING (run_id)
 ),
@@ -29,9 +30,9 @@ ok AS NOT MATERIALIZED (    -- tagged with its group: the category, or each role
     SELECT d.*, m.grp FROM win d JOIN role_map m ON m.item IN (d.task_category, d.task_id)
 ),
 per_night AS (    -- one row per group × night: the clusters of a group with 10 or more nights, and its totals
-    SELECT provider, model, grp, run_id, bool_or(simulated) AS simulated, sum(calls) AS calls, sum(attempts) AS attempts,
-           sum(solved) AS solved, sum(spend_usd) AS spend_usd, sum(input_tokens) AS input_tokens,
-           sum(output_tokens) AS output_tokens
+    SELECT provider, model, grp, run_id, bool_or(simulated) AS simulated, sum(calls) AS calls,
+           sum(attempts) AS attempts, sum(solved) AS solved, sum(spend_usd) AS spend_usd,
+           sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens
     FROM ok GROUP BY ALL
 ),
 nights AS (SELECT provider, model, grp, count(*) AS runs FROM per_night GROUP BY ALL),
@@ -42,52 +43,27 @@ units AS (        -- the resampled cluster: a whole night once a group has 10 or
     SELECT o.provider, o.model, o.grp, o.run_id || '/' || o.task_id, sum(o.spend_usd), sum(o.solved)
     FROM ok o JOIN nights n USING (provider, model, grp) WHERE n.runs < 10 GROUP BY ALL
 ),
-groups AS (      -- gkey: an integer per group, and its seed, computed once per group
+groups AS (      -- gkey: an integer per group (a model in a category); its seed text and seed, computed once
     SELECT provider, model, grp, row_number() OVER (ORDER BY provider, model, grp) AS gkey,
+           provider || '/' || model || '/' || grp AS seed_text,
            ('0x' || left(md5(provider || '/' || model || '/' || grp), 7))::BIGINT AS seed
     FROM nights
 ),
-numbered AS (   -- integers only from here on: gkey, seed, unit index and count, spend in integer picodollars
-    SELECT g.provider, g.model, g.grp, g.gkey, g.seed, u.solved, (u.spend_usd * 1000000000000)::HUGEINT AS spend_pusd,
+clusters AS (    -- what bootstrap_ci (migration 0017) resamples: index, count, spend in integer picodollars
+    SELECT g.gkey AS key, g.seed_text, g.seed, u.solved, (u.spend_usd * 1000000000000)::HUGEINT AS spend_pusd,
            row_number() OVER (PARTITION BY g.gkey ORDER BY u.unit) - 1 AS idx,
            count(*) OVER (PARTITION BY g.gkey) AS n
     FROM units u JOIN groups g USING (provider, model, grp)
 ),
-keyed AS (      -- per group: the key of its clusters (migration 0015), whose interval may be kept already
-    SELECT gkey, any_value(provider) AS provider, any_value(model) AS model, any_value(grp) AS grp,
-           md5('stable_pick 200 q2.5/97.5|' || any_value(provider) || '/' || any_value(model) || '/' || any_value(grp) || '|'
-               || string_agg(spend_pusd || ':' || solved, ',' ORDER BY idx)) AS clusters_md5
-    FROM numbered GROUP BY gkey
-),
-todo AS (SELECT gkey FROM keyed WHERE clusters_md5 NOT IN (SELECT clusters_md5 FROM bootstrap_intervals)),
-    -- Draw i of replicate rep picks stable_pick(seed, rep, i, n) (migration 0008), in BIGINT rounds as in
-    -- leaderboard.sql (every value stays below 2^48; seed < 2^28 and rep * 65537 + i < 2^28).
-draw0 AS (
-    SELECT u.gkey, r.rep, u.n, xor(u.seed, r.rep * 65537 + u.idx) AS z
-    FROM (SELECT * FROM numbered JOIN todo USING (gkey)) u CROSS JOIN range(200) r(rep)   -- only keys not kept
-),
-draw1 AS (SELECT gkey, rep, n, (z * 48271) % 2147483647 AS z FROM draw0),
-draw2 AS (SELECT gkey, rep, n, (xor(z, z >> 13) * 69621) % 2147483647 AS z FROM draw1),
-draws AS (SELECT gkey, rep, ((xor(z, z >> 17) * 48271) % 2147483647) % n AS idx FROM draw2),
-replicates AS (   -- in integer picodollars: Σ spend × 10^12 // Σ solved is money_div's truncation, exactly
-    SELECT d.gkey, d.rep, sum(u.spend_pusd) // nullif(sum(u.solved), 0) AS cpst_pusd
-    FROM draws d JOIN numbered u ON u.gkey = d.gkey AND u.idx = d.idx
-    GROUP BY ALL
-),
-ci AS (          -- drawn now (to picodollars, then DECIMAL) or kept
-    SELECT k.provider, k.model, k.grp, k.clusters_md5,
-           (r.lo::DECIMAL(38, 0) * 0.000000000001::DECIMAL(13, 12))::DECIMAL(38, 12) AS lo,
-           (r.hi::DECIMAL(38, 0) * 0.000000000001::DECIMAL(13, 12))::DECIMAL(38, 12) AS hi
-    FROM keyed k JOIN (SELECT gkey, quantile_disc(cpst_pusd, 0.025) AS lo, quantile_disc(cpst_pusd, 0.975) AS hi
-                       FROM replicates GROUP BY gkey) r USING (gkey)
-    UNION ALL
-    SELECT k.provider, k.model, k.grp, k.clusters_md5, b.low_usd, b.high_usd
-    FROM keyed k JOIN bootstrap_intervals b USING (clusters_md5)
+ci AS (
+    SELECT k.provider, k.model, k.grp, b.clusters_md5, b.low_usd AS lo, b.high_usd AS hi
+    FROM bootstrap_ci(clusters) b JOIN groups k ON k.gkey = b.key
 ),
 tasks AS (SELECT provider, model, grp, count(DISTINCT task_id) AS tasks FROM ok GROUP BY ALL),
 totals AS (
-    SELECT p.provider, p.model, p.grp, bool_or(p.simulated) AS simulated, count(*) AS nights, any_value(t.tasks) AS tasks,
-           sum(p.attempts) AS attempts, sum(p.solved) AS solved, coalesce(sum(p.spend_usd), 0)::DECIMAL(38, 12) AS spend_usd,
+    SELECT p.provider, p.model, p.grp, bool_or(p.simulated) AS simulated, count(*) AS nights,
+           any_value(t.tasks) AS tasks, sum(p.attempts) AS attempts, sum(p.solved) AS solved,
+           coalesce(sum(p.spend_usd), 0)::DECIMAL(38, 12) AS spend_usd,
            sum(p.input_tokens) AS input_tokens, sum(p.output_tokens) AS output_tokens, sum(p.calls) AS calls
     FROM per_night p JOIN tasks t USING (provider, model, grp) GROUP BY ALL
 ),

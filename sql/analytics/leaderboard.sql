@@ -3,9 +3,10 @@
 -- during the data window (those that priced its calls; never a later entry), weighted by calls and listed in
 -- advertised_entries; the blended advertised price uses the list prices in force at each call. Grain: one row per provider × model over runs that passed the gate.
 -- Bootstrap: 200 deterministic replicates resampling clusters with replacement (stable_pick: an integer hash
--- seeded by md5('provider/model'), the same on every DuckDB version; see migration 0008): whole
+-- seeded by md5('provider/model'), the same on every DuckDB version; migrations 0008, 0017): whole
 -- nights once a model has 10 or more, (night, task) pairs before that; interval = 2.5 % / 97.5 % discrete
--- quantiles of the replicates' cost per solved task. No parameters. Reads the night_usage rollup (one row per
+-- quantiles of the replicates' cost per solved task, kept by the key of its clusters (migration 0015: drawn only
+-- when not kept; cpst_ci_key). No parameters. Reads the night_usage rollup (one row per
 -- run × model × price entry), and daily_usage only for the (night, task) units of models with under 10 nights.
 WITH ok AS (      -- the night_usage rollup; token sums NULL only when every call's usage was NULL, counted as 0
     SELECT d.run_id, d.provider, d.model, d.entry_id, d.calls, d.attempts, d.solved, d.spend_usd,
@@ -31,49 +32,20 @@ units AS (
     JOIN nights n ON n.provider = d.provider AND n.model = d.model AND n.runs < 10
     GROUP BY ALL
 ),
-models AS (      -- mkey: an integer per model, and its seed, computed once per model
-    SELECT provider, model, row_number() OVER (ORDER BY provider, model) AS mkey,
+models AS (      -- mkey: an integer per model; its seed text and seed, computed once
+    SELECT provider, model, row_number() OVER (ORDER BY provider, model) AS mkey, provider || '/' || model AS seed_text,
            ('0x' || left(md5(provider || '/' || model), 7))::BIGINT AS seed
     FROM (SELECT DISTINCT provider, model FROM units)
 ),
-numbered AS (   -- integers only from here on: mkey, seed, unit index and count, spend in integer picodollars
-    SELECT m.provider, m.model, m.mkey, m.seed, u.solved, (u.spend_usd * 1000000000000)::HUGEINT AS spend_pusd,
-           row_number() OVER (PARTITION BY m.mkey ORDER BY u.unit) - 1 AS idx,
-           count(*) OVER (PARTITION BY m.mkey) AS n
-    FROM units u JOIN models m USING (provider, model)
+clusters AS (    -- what bootstrap_ci (migration 0017) resamples: index, count, spend in integer picodollars
+    SELECT g.mkey AS key, g.seed_text, g.seed, u.solved, (u.spend_usd * 1000000000000)::HUGEINT AS spend_pusd,
+           row_number() OVER (PARTITION BY g.mkey ORDER BY u.unit) - 1 AS idx,
+           count(*) OVER (PARTITION BY g.mkey) AS n
+    FROM units u JOIN models g USING (provider, model)
 ),
-keyed AS (      -- per model: the key of its clusters (migration 0015), whose interval may be kept already
-    SELECT mkey, any_value(provider) AS provider, any_value(model) AS model,
-           md5('stable_pick 200 q2.5/97.5|' || any_value(provider) || '/' || any_value(model) || '|'
-               || string_agg(spend_pusd || ':' || solved, ',' ORDER BY idx)) AS clusters_md5
-    FROM numbered GROUP BY mkey
-),
-todo AS (SELECT mkey FROM keyed WHERE clusters_md5 NOT IN (SELECT clusters_md5 FROM bootstrap_intervals)),
-    -- Replicate rep draws n units: draw i picks stable_pick(seed, rep, i, n) (migration 0008), computed here in
-    -- its three rounds one column at a time: the nested macro repeats each inner round and works in HUGEINT
-    -- (9x slower); every value stays below 2^48, so BIGINT gives the same integers. The first round's
-    -- "% (2^31 - 1)" is left out: seed < 2^28 and rep * 65537 + i < 2^28 (i < 255 M), so their xor is too.
-draw0 AS (
-    SELECT u.mkey, r.rep, u.n, xor(u.seed, r.rep * 65537 + u.idx) AS z
-    FROM (SELECT * FROM numbered JOIN todo USING (mkey)) u CROSS JOIN range(200) r(rep)   -- only keys not kept
-),
-draw1 AS (SELECT mkey, rep, n, (z * 48271) % 2147483647 AS z FROM draw0),
-draw2 AS (SELECT mkey, rep, n, (xor(z, z >> 13) * 69621) % 2147483647 AS z FROM draw1),
-draws AS (SELECT mkey, rep, ((xor(z, z >> 17) * 48271) % 2147483647) % n AS idx FROM draw2),
-replicates AS (   -- in integer picodollars: Σ spend × 10^12 // Σ solved is money_div's truncation, exactly
-    SELECT d.mkey, d.rep, sum(u.spend_pusd) // nullif(sum(u.solved), 0) AS cpst_pusd
-    FROM draws d JOIN numbered u ON u.mkey = d.mkey AND u.idx = d.idx
-    GROUP BY ALL
-),
-ci AS (          -- drawn now (to picodollars, then DECIMAL) or kept
-    SELECT k.provider, k.model, k.clusters_md5,
-           (r.lo::DECIMAL(38, 0) * 0.000000000001::DECIMAL(13, 12))::DECIMAL(38, 12) AS lo,
-           (r.hi::DECIMAL(38, 0) * 0.000000000001::DECIMAL(13, 12))::DECIMAL(38, 12) AS hi
-    FROM keyed k JOIN (SELECT mkey, quantile_disc(cpst_pusd, 0.025) AS lo, quantile_disc(cpst_pusd, 0.975) AS hi
-                       FROM replicates GROUP BY mkey) r USING (mkey)
-    UNION ALL
-    SELECT k.provider, k.model, k.clusters_md5, b.low_usd, b.high_usd
-    FROM keyed k JOIN bootstrap_intervals b USING (clusters_md5)
+ci AS (
+    SELECT k.provider, k.model, b.clusters_md5, b.low_usd AS lo, b.high_usd AS hi
+    FROM bootstrap_ci(clusters) b JOIN models k ON k.mkey = b.key
 ),
 totals AS (
     SELECT provider, model, bool_or(simulated) AS simulated,
