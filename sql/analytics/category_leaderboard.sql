@@ -5,7 +5,8 @@
 -- (a task in two roles counts in both). Baselines (provider 'baseline') are rows like any model, at cost 0.
 -- Bootstrap: 200 deterministic replicates (stable_pick, an integer hash seeded by md5('provider/model/group'), the
 -- same on every DuckDB version) resampling whole nights once a group has 10 or more, else (night, task) pairs;
--- interval = 2.5 % / 97.5 % discrete quantiles of the replicates' cost per solved.
+-- interval = 2.5 % / 97.5 % discrete quantiles of the replicates' cost per solved (bootstrap_ci, migration 0017),
+-- kept by the key of its clusters (migration 0015: drawn only when not kept; cpst_ci_key).
 WITH win_runs AS (
     SELECT run_id, simulated FROM runs
     WHERE status = 'ok'
