@@ -207,3 +207,31 @@ def test_migration_0016_backfills_the_runs_that_passed_the_gate(tmp_path) -> Non
         {"model": "m1", "calls": 1, "attempts": 1, "solved": 1, "spend_usd": D("0.000000000001"), "input_tokens": 101,
          "output_tokens": 10}]
     _check(con)
+
+
+def test_db_check_finds_drift_and_repairs_it(tmp_path) -> None:
+    from click.testing import CliRunner
+
+    from costbench.cli import main
+
+    path = tmp_path / "store.duckdb"
+    con = connect(path)
+    migrate(con)
+    _land(con, tmp_path / "landing", "r1", 29, [_call("r1", 0, "m1"), _call("r1", 1, "m2")])
+    pricing.price_run(con, "r1", _pricer(tmp_path / "book"))
+    set_run_status(con, "r1", "ok")
+    con.execute("UPDATE task_totals SET spend_usd = spend_usd + 1 WHERE model = 'm1'")  # a writer that bypassed the fold
+    con.execute("DELETE FROM task_totals_runs")
+    con.close()
+    cli = CliRunner()
+    found = cli.invoke(main, ["db", "check", "--db", str(path)])
+    assert found.exit_code == 1 and "1 run(s) folded wrongly and 2 row(s) differ" in found.output
+    assert "--repair" in found.output and "Traceback" not in found.output
+    repaired = cli.invoke(main, ["db", "check", "--db", str(path), "--repair"])
+    assert repaired.exit_code == 0 and "rebuilt" in repaired.output
+    assert cli.invoke(main, ["db", "check", "--db", str(path)]).output.startswith("task_totals: exact")
+    con = connect(path)
+    _check(con)  # equal to the reference recompute written in this file
+    missing = cli.invoke(main, ["db", "check", "--db", str(tmp_path / "none.duckdb")])
+    assert missing.exit_code == 1 and "no database to check" in missing.output
+    assert not (tmp_path / "none.duckdb").exists()

@@ -1,4 +1,4 @@
-"""``costbench db migrate|status``."""
+"""``costbench db migrate|status|load|check``."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import click
 
 from costbench.cli.core import config_option
 from costbench.config import load_config
+from costbench.errors import StoreError
 from costbench.store.db import connect, migrate as apply_migrations, migrations, rows
 
 
@@ -87,6 +88,34 @@ def load(run_id: str, config_path: str) -> None:
     click.echo(f"  {gate.summary()}")
     if not gate.passed:
         sys.exit(1)
+
+
+@db_group.command("check")
+@config_option
+@click.option("--db", "db_path", type=click.Path(dir_okay=False), help="DuckDB file (default: paths.db).")
+@click.option("--repair", is_flag=True, help="Rebuild what differs from a full recompute.")
+def check(config_path: str, db_path: str | None, repair: bool) -> None:
+    """Check the kept sums against a full recompute: task_totals (what task_stats reads) over the runs that passed.
+
+    Exit code 1 when they differ (and --repair was not given). Example: costbench db check --repair
+    """
+    from costbench.store import totals
+    from costbench.store.db import opened
+
+    cfg = load_config(config_path)
+    path = Path(db_path) if db_path else Path(cfg.paths.db)
+    if not path.is_file():
+        raise StoreError(f"{path}: no database to check; pass --db FILE or run `costbench run` first")
+    with opened(path, wait_s=cfg.run.db_lock_wait_s) as con:
+        runs, differing = totals.drift(con)
+        if (runs or differing) and repair:
+            totals.rebuild(con)
+            click.echo(f"task_totals: {runs} run(s) and {differing} row(s) differed from a full recompute; rebuilt")
+            return
+    if runs or differing:
+        raise StoreError(f"task_totals: {runs} run(s) folded wrongly and {differing} row(s) differ from a full "
+                         "recompute; run `costbench db check --repair` to rebuild it")
+    click.echo("task_totals: exact (equal to a full recompute over the runs that passed the gate)")
 
 
 COMMANDS = [db_group]

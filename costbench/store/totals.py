@@ -48,3 +48,23 @@ def sync_run(con: duckdb.DuckDBPyConnection, run_id: str) -> None:
         fold(con, run_id)
     elif folded and not ok:
         unfold(con, run_id)
+
+
+def drift(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
+    """How far task_totals is from a full recompute: (runs folded wrongly, rows differing); (0, 0) when exact."""
+    found = con.execute(sql_text("staging/task_totals_drift")).fetchone()
+    return (int(found[0]), int(found[1])) if found else (0, 0)
+
+
+def rebuild(con: duckdb.DuckDBPyConnection) -> None:
+    """Rebuild task_totals from daily_usage over the runs that are 'ok' (migration 0016's backfill), in one transaction."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute("DELETE FROM task_totals")
+        con.execute("DELETE FROM task_totals_runs")
+        con.execute("INSERT INTO task_totals_runs SELECT run_id FROM runs WHERE status = 'ok'")
+        con.execute("INSERT INTO task_totals BY NAME SELECT * FROM task_totals_rows()")
+        con.execute("COMMIT")
+    except duckdb.Error:
+        con.execute("ROLLBACK")
+        raise
