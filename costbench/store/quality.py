@@ -167,8 +167,10 @@ def check_run(con: duckdb.DuckDBPyConnection, run_id: str, max_failed_share: flo
     warnings = [f"{c.name}: {c.failing_rows} call(s) charged at worst case" for c in checks if not c.passed and c.kind == "warn"]
     models = query(con, f"audits/{MODEL_AUDIT}", run_id=run_id, max_failed_share=max_failed_share)
     report = QualityReport(run_id, not failures, failures, len(checks), [model_line(r) for r in models], warnings)
+    was_ok = rows(con, "SELECT status = 'ok' AS ok FROM runs WHERE run_id = ?", [run_id])
     _set_status(con, run_id, "ok" if report.passed else "failed_quality", None if report.passed else report.summary())
-    keep_intervals(con)  # the leaderboards' bootstrap intervals over the runs that now pass
+    if report.passed or (was_ok and was_ok[0]["ok"]):  # the runs that pass changed: so did the leaderboards' clusters
+        keep_intervals(con)
     return report
 
 
