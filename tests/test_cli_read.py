@@ -62,6 +62,7 @@ def test_read_commands_fall_back_to_the_demo_store(workdir) -> None:
     assert "66.7\u00a0%" in line and "$0.0255" in line and "0.6666" not in line
     zero = next(x for x in result.output.splitlines() if "zero" in x)
     assert "—" in zero                                   # no solved task: no cost, never 0
+    assert "cpst_ci_key" not in result.output            # the interval's key is in csv and json, not the table
 
 
 def test_db_status_prints_row_counts(workdir) -> None:
@@ -98,6 +99,7 @@ def test_json_keeps_exact_decimals_without_exponents(workdir) -> None:
     x = next(r for r in rows if r["model"] == "x")
     assert x["spend_usd"] == "0.025500000000"
     assert "E-" not in result.output
+    assert len(x["cpst_ci_key"]) == 32  # md5 of the clusters (migration 0015): the interval can be traced
 
 
 def test_cost_says_it_expects_one_usage_object(workdir) -> None:

@@ -53,7 +53,7 @@ def _list() -> None:
               help="DuckDB file (default: paths.db, else the demo's var/demo/costbench.duckdb).")
 @click.option("--param", "params", multiple=True, metavar="K=V", help="A query parameter (repeatable).")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True,
-              help="table: formatted for reading; csv/json: exact decimals.")
+              help="table: for reading (no interval keys); csv/json: every column, exact decimals.")
 @click.option("--list", "list_only", is_flag=True, help="List the queries with their header lines.")
 def query_cmd(name: str | None, config_path: str, db_path: str | None, params: tuple[str, ...], fmt: str,
               list_only: bool) -> None:
@@ -80,6 +80,8 @@ def query_cmd(name: str | None, config_path: str, db_path: str | None, params: t
             rows = analytics.run(con, name, values)
         except StoreError as exc:  # DuckDB's messages run over several lines: keep the first
             raise StoreError(str(exc).strip().splitlines()[0]) from None
+    if fmt == "table":  # the kept intervals' keys (32 hex digits) are for tracing, in csv and json
+        rows = [{k: v for k, v in r.items() if not k.endswith("_key")} for r in rows]
     render = {"table": table, "csv": analytics.to_csv, "json": analytics.to_json}[fmt]
     click.echo(render(rows))
 
