@@ -17,8 +17,9 @@ help: ## list the targets
 
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -r requirements.lock
 	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
+	$(BIN)/pip check  # the lock pins every dependency of every package (so no resolver run above)
 	touch $(STAMP)
 
 setup: $(STAMP) ## create .venv and install the pinned dependencies
