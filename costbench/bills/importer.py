@@ -23,7 +23,7 @@ from costbench.bills.sources import BillError, Locator, ReadContext, read_json
 from costbench.errors import did_you_mean
 from costbench.prices.pricing import Pricer
 from costbench.secrets import redact
-from costbench.store.db import rows, sql_text
+from costbench.store.db import rows, sql_text, transaction
 
 MODULES = {"openrouter-csv": "openrouter_csv", "openrouter-generation": "openrouter_generation",
            "claude-code": "claude_code", "ccusage": "ccusage", "litellm-spendlogs": "litellm",
@@ -194,16 +194,11 @@ def import_path(con: duckdb.DuckDBPyConnection, path: Path, fmt: str = "auto", *
     if done is not None:  # the same bytes in the same format: the same row ids, nothing to add
         return done
     ctx = ReadContext(con, skip_bad, mapping)
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         result = _load(con, path, fmt, ctx, pricer, digest[:16])
         if not rows(con, "SELECT 1 AS x FROM bill_imports WHERE import_id = ?", [result.import_id]):
             _record(con, result, path, digest)
         reprice_bills(con, pricer, only_new=True)
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     return result
 
 

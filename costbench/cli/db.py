@@ -100,7 +100,7 @@ def check(config_path: str, db_path: str | None, repair: bool) -> None:
     Exit code 1 when they differ (and --repair was not given). Example: costbench db check --repair
     """
     from costbench.store import totals
-    from costbench.store.db import opened
+    from costbench.store.db import opened, transaction
 
     cfg = load_config(config_path)
     path = Path(db_path) if db_path else Path(cfg.paths.db)
@@ -109,7 +109,8 @@ def check(config_path: str, db_path: str | None, repair: bool) -> None:
     with opened(path, wait_s=cfg.run.db_lock_wait_s) as con:
         runs, differing = totals.drift(con)
         if (runs or differing) and repair:
-            totals.rebuild(con)
+            with transaction(con):
+                totals.rebuild(con)
             click.echo(f"task_totals: {runs} run(s) and {differing} row(s) differed from a full recompute; rebuilt")
             return
     if runs or differing:

@@ -22,7 +22,7 @@ from costbench.prices.fx import FxTable, load_fx
 from costbench.prices.book import PRICES_DIR, PriceBook, PriceEntry, load_pricebook
 from costbench.store import rollup
 from costbench.store.intervals import keep_intervals
-from costbench.store.db import opened, rows, sql_text
+from costbench.store.db import opened, rows, sql_text, transaction
 from costbench.usage import TOKEN_FIELDS, Usage
 
 RECONCILE_TOLERANCE_USD = Decimal("0.000001")
@@ -254,18 +254,13 @@ def price_run(con: duckdb.DuckDBPyConnection, run_id: str, pricer: Pricer | None
     pricer = pricer or Pricer.load()
     priced_at = datetime.now(UTC)
     values = [_cost_row(r, pricer, priced_at) for r in rows(con, _CALLS_TO_PRICE, [run_id])]
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         sync_price_entries(con, pricer)
         con.execute("DELETE FROM costs WHERE run_id = ?", [run_id])
         if values:
             _insert_costs(con, values)
         con.execute("UPDATE runs SET pricebook_version = ? WHERE run_id = ?", [pricer.version, run_id])
         refresh_rollup(con, run_id)
-        con.execute("COMMIT")
-    except duckdb.Error:
-        con.execute("ROLLBACK")
-        raise
     return len(values)
 
 

@@ -85,6 +85,18 @@ def opened(db_path: str | Path, *, read_only: bool = False, wait_s: float = 0.0)
         con.close()
 
 
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Run the block in one transaction: committed at the end, rolled back (and re-raised) on any exception."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield con
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
+
+
 def migrations() -> list[Path]:
     """The migration files, in the order they apply."""
     return sorted((SQL_DIR / "migrations").glob("[0-9][0-9][0-9][0-9]_*.sql"))
@@ -100,13 +112,11 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
     for path in migrations():
         if path.stem in done:
             continue
-        con.execute("BEGIN TRANSACTION")
         try:
-            con.execute(path.read_text(encoding="utf-8"))
-            con.execute("INSERT INTO _costbench_migrations VALUES (?, ?)", [path.stem, datetime.now(UTC)])
-            con.execute("COMMIT")
+            with transaction(con):
+                con.execute(path.read_text(encoding="utf-8"))
+                con.execute("INSERT INTO _costbench_migrations VALUES (?, ?)", [path.stem, datetime.now(UTC)])
         except duckdb.Error as exc:
-            con.execute("ROLLBACK")
             raise StoreError(f"{path}: migration failed: {exc}") from None
         applied.append(path.stem)
     return applied

@@ -18,7 +18,7 @@ from costbench.run import journal
 from costbench.store.precision import load_precision
 from costbench.errors import StoreError
 from costbench.config import Config
-from costbench.store.db import LoadResult, connect, migrate
+from costbench.store.db import LoadResult, connect, migrate, transaction
 from costbench.store.rollup import refresh_rollup
 
 _CALL_COLUMNS = (
@@ -116,22 +116,20 @@ def load_run(con: duckdb.DuckDBPyConnection, landing: Path, run_id: str) -> Load
                    "provider_reported_cost_usd", "raw_usage", "raw_response", "request_json", "simulated", "landed_at",
                    "charged_usd", "cost_estimate"])
     grades = _frame(_grade_rows(records), ["call_id", "run_id", "grader", "score", "passed", "reason"])
-    con.execute("BEGIN TRANSACTION")
     try:
-        _upsert_run(con, manifest)
-        before = _counts(con, run_id)
-        con.register("incoming_calls", calls)
-        con.register("incoming_grades", grades)
-        if len(calls):
-            con.execute(_INSERT_CALLS)
-        if len(grades):
-            con.execute(_INSERT_GRADES)
-        load_precision(con, journal.run_dir(landing, run_id), run_id)
-        refresh_rollup(con, run_id)  # a landed run shows its calls before (or without) pricing
-        after = _counts(con, run_id)
-        con.execute("COMMIT")
+        with transaction(con):
+            _upsert_run(con, manifest)
+            before = _counts(con, run_id)
+            con.register("incoming_calls", calls)
+            con.register("incoming_grades", grades)
+            if len(calls):
+                con.execute(_INSERT_CALLS)
+            if len(grades):
+                con.execute(_INSERT_GRADES)
+            load_precision(con, journal.run_dir(landing, run_id), run_id)
+            refresh_rollup(con, run_id)  # a landed run shows its calls before (or without) pricing
+            after = _counts(con, run_id)
     except duckdb.Error as exc:
-        con.execute("ROLLBACK")
         raise StoreError(f"loading run {run_id} failed and was rolled back: {exc}") from None
     finally:
         con.unregister("incoming_calls")

@@ -16,7 +16,7 @@ from typing import Any
 
 import duckdb
 
-from costbench.store.db import SQL_DIR, opened, query, rows, set_run_status
+from costbench.store.db import SQL_DIR, opened, query, rows, set_run_status, transaction
 from costbench.store.intervals import keep_intervals
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
@@ -168,21 +168,12 @@ def check_run(con: duckdb.DuckDBPyConnection, run_id: str, max_failed_share: flo
     models = query(con, f"audits/{MODEL_AUDIT}", run_id=run_id, max_failed_share=max_failed_share)
     report = QualityReport(run_id, not failures, failures, len(checks), [model_line(r) for r in models], warnings)
     was_ok = rows(con, "SELECT status = 'ok' AS ok FROM runs WHERE run_id = ?", [run_id])
-    _set_status(con, run_id, "ok" if report.passed else "failed_quality", None if report.passed else report.summary())
+    with transaction(con):  # the gate's verdict and the task_totals fold it implies, together
+        set_run_status(con, run_id, "ok" if report.passed else "failed_quality",
+                       None if report.passed else report.summary())
     if report.passed or (was_ok and was_ok[0]["ok"]):  # the runs that pass changed: so did the leaderboards' clusters
         keep_intervals(con)
     return report
-
-
-def _set_status(con: duckdb.DuckDBPyConnection, run_id: str, status: str, reason: str | None) -> None:
-    """The gate's verdict and the task_totals fold it implies, in one transaction."""
-    con.execute("BEGIN TRANSACTION")
-    try:
-        set_run_status(con, run_id, status, reason)
-        con.execute("COMMIT")
-    except duckdb.Error:
-        con.execute("ROLLBACK")
-        raise
 
 
 def _heavy(table: str) -> str:

@@ -57,14 +57,8 @@ def drift(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
 
 
 def rebuild(con: duckdb.DuckDBPyConnection) -> None:
-    """Rebuild task_totals from daily_usage over the runs that are 'ok' (migration 0016's backfill), in one transaction."""
-    con.execute("BEGIN TRANSACTION")
-    try:
-        con.execute("DELETE FROM task_totals")
-        con.execute("DELETE FROM task_totals_runs")
-        con.execute("INSERT INTO task_totals_runs SELECT run_id FROM runs WHERE status = 'ok'")
-        con.execute("INSERT INTO task_totals BY NAME SELECT * FROM task_totals_rows()")
-        con.execute("COMMIT")
-    except duckdb.Error:
-        con.execute("ROLLBACK")
-        raise
+    """Rebuild task_totals from daily_usage over the runs that are 'ok' (migration 0016's backfill)."""
+    con.execute("DELETE FROM task_totals")
+    con.execute("DELETE FROM task_totals_runs")
+    con.execute("INSERT INTO task_totals_runs SELECT run_id FROM runs WHERE status = 'ok'")
+    con.execute("INSERT INTO task_totals BY NAME SELECT * FROM task_totals_rows()")
