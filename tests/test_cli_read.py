@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import duckdb
 import pytest
 from click.testing import CliRunner
 
@@ -122,3 +123,22 @@ def test_estimate_is_labelled_a_worst_case_next_to_the_last_actual_spend(workdir
     # the fixture's latest run r6: 3 × $0.0007 (deepseek/x) + 3 × $0.0042 (mistral/y) + $0.0011 (mistral/zero)
     total = next(x for x in result.output.splitlines() if x.strip().startswith("total ("))
     assert total.split()[-1] == "$0.0158"
+
+
+def test_a_damaged_or_unmigrated_store_is_one_clear_line(workdir) -> None:
+    (workdir / "junk.duckdb").write_text("not a database")
+    junk = _run("query", "leaderboard", "--db", "junk.duckdb")
+    assert junk.exit_code == 1 and junk.output.count("\n") == 1
+    assert "not a valid DuckDB database file" in junk.output and "another costbench process" not in junk.output
+    build_store(workdir / "old.duckdb")
+    con = duckdb.connect(str(workdir / "old.duckdb"))  # as before migrations 0016 and 0017
+    con.execute("DELETE FROM _costbench_migrations WHERE name >= '0016'")
+    for drop in ("MACRO TABLE bootstrap_ci", "MACRO TABLE task_totals_rows", "MACRO TABLE task_run_totals",
+                 "TABLE task_totals", "TABLE task_totals_runs"):
+        con.execute(f"DROP {drop}")
+    con.close()
+    for args in (["query", "leaderboard"], ["db", "check"]):
+        old = _run(*args, "--db", "old.duckdb")
+        assert old.exit_code == 1 and old.output.count("\n") == 1, old.output
+        assert "predates 2 migration(s) (0016_create_task_totals" in old.output
+        assert "costbench db migrate --db FILE" in old.output

@@ -20,18 +20,19 @@ def db_group() -> None:
 
 @db_group.command("migrate")
 @config_option
-def migrate(config_path: str) -> None:
+@click.option("--db", "db_path", type=click.Path(dir_okay=False), help="DuckDB file (default: paths.db).")
+def migrate(config_path: str, db_path: str | None) -> None:
     """Apply pending migrations from sql/migrations/ (creates the database file if needed).
 
     Example: costbench db migrate
     """
-    cfg = load_config(config_path)
-    con = connect(cfg.paths.db)
+    path = Path(db_path) if db_path else load_config(config_path).paths.db
+    con = connect(path)
     try:
         applied = apply_migrations(con)
     finally:
         con.close()
-    click.echo(f"{cfg.paths.db}: applied {len(applied)} migration(s)" + (f": {', '.join(applied)}" if applied else ""))
+    click.echo(f"{path}: applied {len(applied)} migration(s)" + (f": {', '.join(applied)}" if applied else ""))
 
 
 def _counts(path: Path) -> tuple[set[str], dict[str, int]]:
@@ -100,14 +101,16 @@ def check(config_path: str, db_path: str | None, repair: bool) -> None:
     Exit code 1 when they differ (and --repair was not given). Example: costbench db check --repair
     """
     from costbench.store import totals
-    from costbench.store.db import opened, transaction
+    from costbench.store.db import opened, query, transaction
 
     cfg = load_config(config_path)
     path = Path(db_path) if db_path else Path(cfg.paths.db)
     if not path.is_file():
         raise StoreError(f"{path}: no database to check; pass --db FILE or run `costbench run` first")
-    with opened(path, wait_s=cfg.run.db_lock_wait_s) as con:
-        runs, differing = totals.drift(con)
+    # a check writes nothing; --repair migrates the store and rebuilds
+    with opened(path, read_only=not repair, wait_s=cfg.run.db_lock_wait_s) as con:
+        (found,) = query(con, "staging/task_totals_drift")  # 0 and 0: exact
+        runs, differing = found["runs_differing"], found["rows_differing"]
         if (runs or differing) and repair:
             with transaction(con):
                 totals.rebuild(con)

@@ -55,10 +55,12 @@ def _connect_waiting(path: Path, read_only: bool, wait_s: float) -> duckdb.DuckD
             return duckdb.connect(str(path), read_only=read_only)
         except duckdb.IOException as exc:
             holder = lock_holder(str(exc))
-            if holder is None or time.monotonic() >= deadline:
-                who = f"held by {holder}" if holder else str(exc)
-                raise StoreError(f"{path}: cannot open the database ({who}); another costbench process is using "
-                                 "it: wait for it to finish and try again") from None
+            if holder is None:  # not a lock: a damaged file, or not a DuckDB database at all
+                raise StoreError(f"{path}: cannot open the database ({str(exc).splitlines()[0]}); pass --db with "
+                                 "a costbench store") from None
+            if time.monotonic() >= deadline:
+                raise StoreError(f"{path}: cannot open the database (held by {holder}); another costbench process "
+                                 "is using it: wait for it to finish and try again") from None
             if not told:
                 log.warning("%s: the database is locked by %s; waiting up to %.0fs for it", path, holder, wait_s)
                 told = True
@@ -97,6 +99,17 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
     con.execute("COMMIT")
 
 
+def _pending_hint(con: duckdb.DuckDBPyConnection) -> str:
+    """Why a table or macro may be missing: a store opened read-only is not migrated (empty when none is pending)."""
+    try:
+        done = {row[0] for row in con.execute("SELECT name FROM _costbench_migrations").fetchall()}
+    except duckdb.Error:
+        return "; not a costbench store (no migrations applied): pass --db with one"
+    pending = [p.stem for p in migrations() if p.stem not in done]
+    return (f"; this store predates {len(pending)} migration(s) ({pending[0]}…): run `costbench db migrate --db FILE`"
+            if pending else "")
+
+
 def migrations() -> list[Path]:
     """The migration files, in the order they apply."""
     return sorted((SQL_DIR / "migrations").glob("[0-9][0-9][0-9][0-9]_*.sql"))
@@ -129,6 +142,8 @@ def query(con: duckdb.DuckDBPyConnection, name: str, **params: Any) -> list[dict
         result = cur.execute(sql_text(name), params or None)
         columns = [d[0] for d in result.description or []]
         return [dict(zip(columns, row, strict=True)) for row in result.fetchall()]
+    except duckdb.CatalogException as exc:
+        raise StoreError(f"sql/{name}.sql: {str(exc).splitlines()[0]}{_pending_hint(con)}") from None
     except duckdb.Error as exc:
         raise StoreError(f"sql/{name}.sql: {exc}") from None
     finally:

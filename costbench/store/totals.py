@@ -50,12 +50,6 @@ def sync_run(con: duckdb.DuckDBPyConnection, run_id: str) -> None:
         unfold(con, run_id)
 
 
-def drift(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
-    """How far task_totals is from a full recompute: (runs folded wrongly, rows differing); (0, 0) when exact."""
-    found = con.execute(sql_text("staging/task_totals_drift")).fetchone()
-    return (int(found[0]), int(found[1])) if found else (0, 0)
-
-
 def rebuild(con: duckdb.DuckDBPyConnection) -> None:
     """Rebuild task_totals from daily_usage over the runs that are 'ok' (migration 0016's backfill)."""
     con.execute("DELETE FROM task_totals")
