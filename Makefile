@@ -36,7 +36,7 @@ demo: setup sandbox ## replay 14 nights against the local emulator and render si
 
 test: setup browser ## run all tests (offline, against the emulator)
 	mkdir -p "$(PREFECT_HOME)"
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2 --dist loadfile  # two workers (2 cores); a test file stays on one worker (its fixtures run once)
 
 bench: setup ## run the benchmarks in bench/ (they print ratios against baselines)
 	for script in bench/*.py; do $(BIN)/python $$script || exit 1; done

@@ -110,7 +110,8 @@ def _requests(cfg: Config) -> list[tuple[str, bytes, list[dict[str, str]], int]]
 
 
 async def bare_loop(cfg: Config, url: str, concurrency: int, tag: str) -> tuple[int, float]:
-    """The baseline: the runner's own HTTP client, request bytes and JSON handling + a semaphore, no bookkeeping."""
+    """The baseline: the runner's own HTTP client, request building, request bytes and JSON handling + a semaphore,
+    no bookkeeping."""
     adapter = get_adapter("deepseek")
     requests = _requests(cfg)
     sem = asyncio.Semaphore(concurrency)
@@ -119,7 +120,9 @@ async def bare_loop(cfg: Config, url: str, concurrency: int, tag: str) -> tuple[
         urls = {path: httpx2.URL(f"{url}/deepseek/{path.lstrip('/')}") for path in {r[0] for r in requests}}
 
         async def one(i: int) -> None:
-            path, body, _, _ = requests[i]
+            _, _, messages, max_tokens = requests[i]  # built per call, as the runner builds each turn's request
+            req = adapter.build_request("deepseek-chat", messages, max_tokens)
+            path, body = req.path, orjson.dumps(req.json)
             async with sem:  # the same request as the runner's: absolute URL parsed once, the same headers
                 cid = f"{tag}-{i}"
                 resp = await client.post(urls[path], content=body, headers={
