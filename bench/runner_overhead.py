@@ -99,13 +99,14 @@ def calls_per_repeat(tmp: Path) -> int:
     return sum(a.task.calls_per_case for a in plan(cfg, load_catalog(cfg.paths.catalog)))
 
 
-def _requests(cfg: Config) -> list[tuple[str, bytes, list[dict[str, str]], int]]:
+def _requests(cfg: Config) -> list[tuple[str, list[dict[str, str]], int]]:
+    """Each planned call's API path, messages and max output tokens (both sides build the body per call)."""
     adapter = get_adapter("deepseek")
     out = []
     for a in plan(cfg, load_catalog(cfg.paths.catalog)):
         messages = a.task.render(a.case)
         req = adapter.build_request("deepseek-chat", messages, a.task.max_output_tokens)
-        out.append((req.path, orjson.dumps(req.json), messages, a.task.max_output_tokens))
+        out.append((req.path, messages, a.task.max_output_tokens))
     return out
 
 
@@ -120,7 +121,7 @@ async def bare_loop(cfg: Config, url: str, concurrency: int, tag: str) -> tuple[
         urls = {path: httpx2.URL(f"{url}/deepseek/{path.lstrip('/')}") for path in {r[0] for r in requests}}
 
         async def one(i: int) -> None:
-            _, _, messages, max_tokens = requests[i]  # built per call, as the runner builds each turn's request
+            _, messages, max_tokens = requests[i]  # built per call, as the runner builds each turn's request
             req = adapter.build_request("deepseek-chat", messages, max_tokens)
             path, body = req.path, orjson.dumps(req.json)
             async with sem:  # the same request as the runner's: absolute URL parsed once, the same headers
@@ -144,7 +145,7 @@ async def openai_sdk(cfg: Config, url: str, concurrency: int, tag: str) -> tuple
     sem = asyncio.Semaphore(concurrency)
     async with AsyncOpenAI(base_url=f"{url}/deepseek", api_key="bench-key", max_retries=0, timeout=30) as client:
         async def one(i: int) -> None:
-            _, _, messages, max_tokens = requests[i]
+            _, messages, max_tokens = requests[i]
             async with sem:
                 done = await client.chat.completions.create(model="deepseek-chat", messages=messages,  # type: ignore[arg-type]
                                                             max_tokens=max_tokens,
